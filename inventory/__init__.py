@@ -1,0 +1,95 @@
+"""The Flask application factory."""
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request, session
+
+import config
+from inventory import db
+from inventory.extensions import babel, bootstrap, csrf, limiter, login_manager
+from inventory.services import audit
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(config.INSTANCE_DIR),
+    )
+    app.config.from_mapping(config.load())
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.config.from_prefixed_env()
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
+
+    register_extensions(app)
+    register_request_context(app)
+    register_blueprints(app)
+    register_cli(app)
+    register_celery(app)
+    return app
+
+
+def _select_locale() -> str:
+    from flask import current_app
+    from flask_login import current_user
+
+    chosen = session.get("lang")
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    if getattr(current_user, "is_authenticated", False) and current_user.locale:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "warning"
+
+    from inventory.web.auth import load_user
+
+    login_manager.user_loader(load_user)
+
+
+def register_request_context(app: Flask) -> None:
+    """Give every request an id and tell the audit helper who is asking from where."""
+
+    @app.before_request
+    def _request_info() -> None:
+        g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+        audit.current_request.set(audit.RequestInfo(request_id=g.request_id, ip=request.remote_addr))
+
+    @app.after_request
+    def _request_id_header(response):
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        return response
+
+
+def register_blueprints(app: Flask) -> None:
+    from inventory import api, web
+
+    api.init_app(app)
+    web.init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    from inventory import cli
+
+    cli.init_app(app)
+
+
+def register_celery(app: Flask) -> None:
+    from workers.factory import celery_init_app
+
+    celery_init_app(app)

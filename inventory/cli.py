@@ -1,0 +1,130 @@
+"""``flask`` commands: schema (Alembic), organisations, users, tokens and the demo city."""
+from __future__ import annotations
+
+import click
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app
+
+from inventory import db
+from inventory.services import accounts
+from inventory.services.errors import DomainError
+
+MIGRATIONS_DIR = str(__import__("pathlib").Path(__file__).resolve().parent.parent / "migrations")
+
+
+def alembic_config(url: str | None = None) -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", MIGRATIONS_DIR)
+    cfg.set_main_option("sqlalchemy.url", (url or current_app.config["SQLALCHEMY_DATABASE_URI"]).replace("%", "%%"))
+    return cfg
+
+
+@click.group("db", help="Create or upgrade the schema (Alembic).")
+def db_group() -> None:
+    pass
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    command.upgrade(alembic_config(), revision)
+
+
+@db_group.command("downgrade")
+@click.argument("revision", default="-1")
+def db_downgrade(revision: str) -> None:
+    command.downgrade(alembic_config(), revision)
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+@click.option("--autogenerate", is_flag=True)
+def db_revision(message: str, autogenerate: bool) -> None:
+    command.revision(alembic_config(), message=message, autogenerate=autogenerate)
+
+
+@db_group.command("current")
+def db_current() -> None:
+    command.current(alembic_config())
+
+
+@click.group("orgs", help="Organisations.")
+def orgs_group() -> None:
+    pass
+
+
+@orgs_group.command("create")
+@click.argument("code")
+@click.option("--kind", required=True, type=click.Choice(["enterprise", "bureau", "coordinator", "government", "blood_station"]))
+@click.option("--name", required=True)
+@click.option("--district", default=None, help="district code")
+@click.option("--domain", default=None, help="a bureau's remit, e.g. grain")
+def orgs_create(code: str, kind: str, name: str, district: str | None, domain: str | None) -> None:
+    with db.session_scope() as session:
+        try:
+            org = accounts.create_org(session=session, code=code, kind=kind, name=name, district_code=district, domain=domain)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from None
+        session.commit()
+        click.echo(f"created organisation {org.code} ({org.kind})")
+
+
+@click.group("users", help="Users and API tokens.")
+def users_group() -> None:
+    pass
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option("--org", "org_code", required=True)
+@click.option("--role", required=True)
+@click.option("--password", default=None, help="prompted for when omitted")
+def users_create(username: str, org_code: str, role: str, password: str | None) -> None:
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with db.session_scope() as session:
+        try:
+            user = accounts.create_user(session=session, username=username, org_code=org_code, role=role, password=password)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from None
+        session.commit()
+        click.echo(f"created user {user.username} ({user.role})")
+
+
+@users_group.command("token")
+@click.argument("username")
+@click.option("--name", default="cli")
+def users_token(username: str, name: str) -> None:
+    """Print a new API token as the last line."""
+    from sqlmodel import select
+
+    from inventory.models import User
+
+    with db.session_scope() as session:
+        user = session.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            raise click.ClickException(f"no user {username}")
+        token = accounts.issue_token(session=session, user=user, name=name)
+        session.commit()
+    click.echo(token)
+
+
+@click.command("seed-demo", help="Load the demo city and print the demo logins.")
+def seed_demo() -> None:
+    from inventory.services import demo
+
+    with db.session_scope() as session:
+        logins = demo.seed(session=session)
+        session.commit()
+    if not logins:
+        click.echo("demo data already loaded")
+        return
+    click.echo("Demo logins (password for all: %s):" % demo.DEMO_PASSWORD)
+    for username, role, org in logins:
+        click.echo(f"  {username:<22} {role:<20} {org}")
+
+
+def init_app(app: Flask) -> None:
+    for group in (db_group, orgs_group, users_group, seed_demo):
+        app.cli.add_command(group)

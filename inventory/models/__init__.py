@@ -1,0 +1,17 @@
+"""All tables. The naming convention is set before any table class so constraints get stable names."""
+from sqlmodel import SQLModel
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+from inventory.models.audit import AuditEvent  # noqa: E402
+from inventory.models.idempotency import IdempotencyRecord  # noqa: E402
+from inventory.models.org import ApiToken, District, Organisation, User  # noqa: E402
+from inventory.models.system import Heartbeat  # noqa: E402
+
+__all__ = ["ApiToken", "AuditEvent", "District", "Heartbeat", "IdempotencyRecord", "Organisation", "User"]

@@ -1,0 +1,17 @@
+"""Shared column helpers; the naming convention is set in ``models/__init__`` before any table class."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime
+from sqlmodel import Field
+
+from inventory.timeutil import utcnow
+
+
+def created_at_field() -> datetime:
+    return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+def timestamp_field(*, index: bool = False) -> datetime | None:
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True, index=index))

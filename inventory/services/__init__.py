@@ -1,0 +1,1 @@
+"""The rules: keyword-only functions over a Session. No request, form or Celery in here."""

@@ -1,0 +1,146 @@
+"""Organisations, users, passwords and API tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, select
+
+from inventory.models import ApiToken, District, Organisation, User
+from inventory.models.enums import OrgKind, Role
+from inventory.services import audit
+from inventory.services.errors import Conflict, Invalid, NotFound
+from inventory.timeutil import as_utc, utcnow
+
+_hasher = PasswordHasher()
+#: last_used_at is refreshed at most this often, so token auth does not write on every request
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+MIN_PASSWORD_LENGTH = 8
+
+#: which organisation kinds a role may belong to; admin, inspector and viewer fit any organisation
+ROLE_ORG_KINDS: dict[str, set[str]] = {
+    Role.enterprise_clerk: {OrgKind.enterprise},
+    Role.enterprise_manager: {OrgKind.enterprise},
+    Role.bureau_officer: {OrgKind.bureau},
+    Role.bureau_approver: {OrgKind.bureau},
+    Role.coordinator: {OrgKind.coordinator},
+    Role.government_approver: {OrgKind.government},
+    Role.blood_officer: {OrgKind.blood_station},
+    Role.health_officer: {OrgKind.bureau},
+}
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_org(
+    *, session: Session, code: str, kind: str, name: str, district_code: str | None = None,
+    domain: str | None = None, actor: User | None = None,
+) -> Organisation:
+    if kind not in OrgKind.__members__:
+        raise Invalid.field("kind", f"unknown organisation kind {kind!r}")
+    if session.exec(select(Organisation).where(Organisation.code == code)).first():
+        raise Conflict(f"organisation {code} exists", code="duplicate_code")
+    district_id = None
+    if district_code:
+        district = session.exec(select(District).where(District.code == district_code)).first()
+        if district is None:
+            raise Invalid.field("district", f"unknown district {district_code!r}")
+        district_id = district.id
+    org = Organisation(code=code, kind=kind, name=name, district_id=district_id, domain=domain)
+    session.add(org)
+    session.flush()
+    audit.record(session, actor=actor, action="org.create", entity="organisation", entity_id=org.id,
+                 org_id=org.id, after={"code": code, "kind": kind, "name": name})
+    return org
+
+
+def create_user(
+    *, session: Session, username: str, org_code: str, role: str, password: str,
+    display_name: str = "", actor: User | None = None,
+) -> User:
+    if role not in Role.__members__:
+        raise Invalid.field("role", f"unknown role {role!r}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid.field("password", f"at least {MIN_PASSWORD_LENGTH} characters")
+    org = session.exec(select(Organisation).where(Organisation.code == org_code)).first()
+    if org is None:
+        raise Invalid.field("org", f"unknown organisation {org_code!r}")
+    allowed = ROLE_ORG_KINDS.get(role)
+    if allowed and org.kind not in allowed:
+        raise Invalid.field("role", f"role {role} does not fit an organisation of kind {org.kind}")
+    if session.exec(select(User).where(User.username == username)).first():
+        raise Conflict(f"user {username} exists", code="duplicate_code")
+    user = User(username=username, org_id=org.id, role=role, password_hash=hash_password(password),
+                display_name=display_name or username)
+    session.add(user)
+    session.flush()
+    audit.record(session, actor=actor, action="user.create", entity="user", entity_id=user.id,
+                 org_id=org.id, after={"username": username, "role": role, "org": org_code})
+    return user
+
+
+def authenticate(*, session: Session, username: str, password: str) -> User | None:
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None or not user.active:
+        _hasher.hash(password)  # same cost whether or not the user exists
+        return None
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    session.add(user)
+    return user
+
+
+def issue_token(*, session: Session, user: User, name: str) -> str:
+    """Returns the plain token once; only its digest is kept."""
+    token = "rsv_" + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, name=name[:64] or "token", token_hash=_token_digest(token), prefix=token[:10])
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=user, action="token.issue", entity="api_token", entity_id=row.id,
+                 org_id=user.org_id, after={"name": row.name, "prefix": row.prefix})
+    return token
+
+
+def revoke_token(*, session: Session, user: User, token_id: int) -> ApiToken:
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound("token not found")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.add(row)
+        audit.record(session, actor=user, action="token.revoke", entity="api_token", entity_id=row.id,
+                     org_id=user.org_id, after={"prefix": row.prefix})
+    return row
+
+
+def user_for_token(*, session: Session, token: str) -> User | None:
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == _token_digest(token))).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    now = utcnow()
+    if row.last_used_at is None or now - as_utc(row.last_used_at) > TOKEN_TOUCH_INTERVAL:
+        row.last_used_at = now
+        session.add(row)
+        session.commit()
+    return user
+
+
+def user_tokens(*, session: Session, user: User) -> list[ApiToken]:
+    return list(session.exec(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))

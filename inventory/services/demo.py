@@ -1,0 +1,86 @@
+"""The demo city: Langfang's districts, its reserve bureaus, coordinators, enterprises and one user per role.
+
+Populations are approximate resident figures, editable data; they feed the donor-team ratios later.
+"""
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from inventory.models import District, Organisation
+from inventory.services import accounts
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+#: code, Chinese name, English name, area, resident population
+DISTRICTS = [
+    ("guangyang", "广阳区", "Guangyang District", "main_city", 593_000),
+    ("anci", "安次区", "Anci District", "main_city", 421_000),
+    ("devzone", "廊坊开发区", "Langfang Development Zone", "main_city", 150_000),
+    ("sanhe", "三河市", "Sanhe City", "county", 713_000),
+    ("bazhou", "霸州市", "Bazhou City", "county", 622_000),
+    ("xianghe", "香河县", "Xianghe County", "county", 395_000),
+    ("dachang", "大厂回族自治县", "Dachang Hui Autonomous County", "county", 152_000),
+    ("guan", "固安县", "Gu'an County", "county", 512_000),
+    ("yongqing", "永清县", "Yongqing County", "county", 389_000),
+    ("wenan", "文安县", "Wen'an County", "county", 475_000),
+    ("dacheng", "大城县", "Dacheng County", "county", 437_000),
+    ("linkong", "临空经济区", "Airport Economic Zone", "other", 60_000),
+]
+
+#: code, kind, name, district, bureau domain
+ORGANISATIONS = [
+    ("BUR-GRAIN", "bureau", "市粮食和物资储备局", "guangyang", "grain"),
+    ("BUR-COMMERCE", "bureau", "市商务局", "guangyang", "commerce"),
+    ("BUR-EMERGENCY", "bureau", "市应急管理局", "guangyang", "emergency"),
+    ("BUR-WATER", "bureau", "市水利局", "guangyang", "water"),
+    ("BUR-AGRI", "bureau", "市农业农村局", "guangyang", "agriculture"),
+    ("BUR-INDUSTRY", "bureau", "市工业和信息化局", "guangyang", "industry"),
+    ("BUR-COOP", "bureau", "市供销合作社", "guangyang", "supply_coop"),
+    ("BUR-HEALTH", "bureau", "市卫生健康委员会", "guangyang", "health"),
+    ("CO-NDRC", "coordinator", "市发展和改革委员会", "guangyang", None),
+    ("CO-FIN", "coordinator", "市财政局", "guangyang", None),
+    ("GOV", "government", "市人民政府办公室", "guangyang", None),
+    ("ENT-GRAIN", "enterprise", "廊坊市粮食储备库有限公司", "anci", None),
+    ("ENT-COLD", "enterprise", "廊坊冷链物流有限公司", "devzone", None),
+    ("ENT-RELIEF", "enterprise", "三河市应急物资储运有限公司", "sanhe", None),
+    ("ENT-BAZHOU", "enterprise", "霸州市粮油储备有限公司", "bazhou", None),
+    ("BLOOD", "blood_station", "廊坊市中心血站", "guangyang", None),
+]
+
+#: username, organisation, role, display name
+USERS = [
+    ("admin", "GOV", "admin", "系统管理员"),
+    ("clerk", "ENT-GRAIN", "enterprise_clerk", "粮库保管员 王磊"),
+    ("manager", "ENT-GRAIN", "enterprise_manager", "粮库经理 李娜"),
+    ("coldclerk", "ENT-COLD", "enterprise_clerk", "冷链保管员 赵强"),
+    ("coldmanager", "ENT-COLD", "enterprise_manager", "冷链经理 孙丽"),
+    ("reliefclerk", "ENT-RELIEF", "enterprise_clerk", "应急库保管员 周平"),
+    ("officer", "BUR-GRAIN", "bureau_officer", "储备局科员 陈晨"),
+    ("approver", "BUR-GRAIN", "bureau_approver", "储备局处长 刘洋"),
+    ("emofficer", "BUR-EMERGENCY", "bureau_officer", "应急局科员 郭敏"),
+    ("emapprover", "BUR-EMERGENCY", "bureau_approver", "应急局处长 何军"),
+    ("coordinator", "CO-NDRC", "coordinator", "发改委 吴静"),
+    ("finance", "CO-FIN", "coordinator", "财政局 郑涛"),
+    ("gov", "GOV", "government_approver", "市政府办 冯刚"),
+    ("blood", "BLOOD", "blood_officer", "血站值班 林芳"),
+    ("health", "BUR-HEALTH", "health_officer", "卫健委 黄伟"),
+    ("inspector", "BUR-GRAIN", "inspector", "检查员 韩冰"),
+    ("viewer", "CO-NDRC", "viewer", "查询用户 曹雪"),
+]
+
+
+def seed(*, session: Session) -> list[tuple[str, str, str]]:
+    """Load the demo city once; returns the logins created (empty when already loaded)."""
+    if session.exec(select(Organisation).where(Organisation.code == "GOV")).first():
+        return []
+    for code, name_zh, name_en, area, population in DISTRICTS:
+        session.add(District(code=code, name_zh=name_zh, name_en=name_en, area=area, population=population))
+    session.flush()
+    for code, kind, name, district, domain in ORGANISATIONS:
+        accounts.create_org(session=session, code=code, kind=kind, name=name, district_code=district, domain=domain)
+    logins = []
+    for username, org, role, display in USERS:
+        accounts.create_user(session=session, username=username, org_code=org, role=role,
+                             password=DEMO_PASSWORD, display_name=display)
+        logins.append((username, role, org))
+    return logins

@@ -1,0 +1,29 @@
+"""HTML error pages, and domain errors raised by services shown as a page with the message."""
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from inventory.db import get_session
+from inventory.services.errors import DomainError
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        if request.path.startswith("/api/"):
+            from inventory.api.errors import error_response
+
+            return error_response(error.code or 500, "not_found" if error.code == 404 else "error",
+                                  error.description or error.name)
+        return render_template("errors/error.html", code=error.code, message=error.description), error.code
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError):
+        return render_template("errors/error.html", code=400, message=error.description), 400
+
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError):
+        get_session().rollback()
+        return render_template("errors/error.html", code=error.status, message=error.message), error.status

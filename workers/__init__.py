@@ -1,0 +1,1 @@
+"""Celery: the app bound to Flask, thin tasks over services, and the beat schedule."""

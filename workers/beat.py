@@ -1,0 +1,8 @@
+"""What beat sends and when. Scanner tasks find what is due in the database and fan out."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+BEAT_SCHEDULE: dict[str, dict] = {
+    "heartbeat": {"task": "workers.tasks.heartbeat", "schedule": timedelta(minutes=1), "args": ("beat",)},
+}
