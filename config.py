@@ -85,6 +85,8 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
         self.BROKER_HEALTH_TIMEOUT = float(os.environ.get("BROKER_HEALTH_TIMEOUT", 2.0))
+        self.ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", 3))
+        self.ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", 65536))
         self.COUNT_TOLERANCE_RATIO = os.environ.get("COUNT_TOLERANCE_RATIO", "0.005")
         self.ADJUSTMENT_TOLERANCE = os.environ.get("ADJUSTMENT_TOLERANCE", "1")
 

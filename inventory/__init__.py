@@ -10,7 +10,7 @@ from flask import Flask, g, request, session
 import config
 from inventory import db
 from inventory.extensions import babel, bootstrap, csrf, limiter, login_manager
-from inventory.services import audit
+from inventory.services import accounts, audit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,6 +49,7 @@ def _select_locale() -> str:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    accounts.configure_hashing(time_cost=app.config["ARGON2_TIME_COST"], memory_cost=app.config["ARGON2_MEMORY_COST"])
     csrf.init_app(app)
     bootstrap.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)

@@ -1,16 +1,19 @@
 """``flask`` commands: schema (Alembic), organisations, users, tokens and the demo city."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
 from inventory import db
 from inventory.services import accounts
 from inventory.services.errors import DomainError
 
-MIGRATIONS_DIR = str(__import__("pathlib").Path(__file__).resolve().parent.parent / "migrations")
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
 def alembic_config(url: str | None = None) -> AlembicConfig:
@@ -20,7 +23,7 @@ def alembic_config(url: str | None = None) -> AlembicConfig:
     return cfg
 
 
-@click.group("db", help="Create or upgrade the schema (Alembic).")
+@click.group("db", cls=AppGroup, help="Create or upgrade the schema (Alembic).")
 def db_group() -> None:
     pass
 
@@ -49,7 +52,7 @@ def db_current() -> None:
     command.current(alembic_config())
 
 
-@click.group("orgs", help="Organisations.")
+@click.group("orgs", cls=AppGroup, help="Organisations.")
 def orgs_group() -> None:
     pass
 
@@ -70,7 +73,7 @@ def orgs_create(code: str, kind: str, name: str, district: str | None, domain: s
         click.echo(f"created organisation {org.code} ({org.kind})")
 
 
-@click.group("users", help="Users and API tokens.")
+@click.group("users", cls=AppGroup, help="Users and API tokens.")
 def users_group() -> None:
     pass
 
@@ -111,6 +114,7 @@ def users_token(username: str, name: str) -> None:
 
 
 @click.command("seed-demo", help="Load the demo city and print the demo logins.")
+@with_appcontext
 def seed_demo() -> None:
     from inventory.services import demo
 

@@ -23,7 +23,8 @@ def _domain_error(error: DomainError) -> Response:
     return error_response(error.status, error.code, error.message, error.fields)
 
 
-def _http_error(error: HTTPException) -> Response:
+def http_error_response(error: HTTPException) -> Response:
+    """Also used by the app-level handler for /api/ paths that matched no route (404, 405)."""
     get_session().rollback()
     status = error.code or 500
     return error_response(status, _HTTP_CODES.get(status, "error"), error.description or error.name)
@@ -37,5 +38,5 @@ def _unexpected(error: Exception) -> Response:
 
 def register(bp: Blueprint) -> None:
     bp.register_error_handler(DomainError, _domain_error)
-    bp.register_error_handler(HTTPException, _http_error)
+    bp.register_error_handler(HTTPException, http_error_response)
     bp.register_error_handler(Exception, _unexpected)

@@ -33,6 +33,12 @@ ROLE_ORG_KINDS: dict[str, set[str]] = {
 }
 
 
+def configure_hashing(*, time_cost: int, memory_cost: int) -> None:
+    """Argon2 cost comes from settings; tests lower it so seeding users stays fast."""
+    global _hasher
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost)
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

@@ -5,6 +5,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from inventory.api.errors import http_error_response
 from inventory.db import get_session
 from inventory.services.errors import DomainError
 
@@ -13,10 +14,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
         if request.path.startswith("/api/"):
-            from inventory.api.errors import error_response
-
-            return error_response(error.code or 500, "not_found" if error.code == 404 else "error",
-                                  error.description or error.name)
+            return http_error_response(error)
         return render_template("errors/error.html", code=error.code, message=error.description), error.code
 
     @app.errorhandler(CSRFError)

@@ -1,0 +1,166 @@
+"""The API contract every endpoint shares: auth, the error shape, size limits, idempotency, health."""
+from __future__ import annotations
+
+from inventory import create_app
+from inventory.models import Organisation
+from tests.conftest import count_rows, make_config
+
+
+def assert_error(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.get_json()
+    body = response.get_json()
+    assert set(body) == {"error"}
+    assert body["error"]["code"] == code
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    return body["error"]
+
+
+ORG = {"code": "ENT-NEW", "kind": "enterprise", "name": "新企业", "district": "bazhou"}
+
+
+def test_missing_token_is_401(client):
+    assert_error(client.get("/api/v1/me"), 401, "unauthorized")
+
+
+def test_invalid_token_is_401(client):
+    assert_error(client.get("/api/v1/me", headers={"Authorization": "Bearer rsv_nope"}), 401, "unauthorized")
+
+
+def test_wrong_scheme_is_401(client):
+    assert_error(client.get("/api/v1/me", headers={"Authorization": "Basic abc"}), 401, "unauthorized")
+
+
+def test_valid_token_identifies_the_user_and_records_last_use(api, db):
+    from sqlmodel import select
+
+    from inventory.models import ApiToken
+
+    response = api("clerk").get("/me")
+    assert response.status_code == 200
+    assert response.get_json()["username"] == "clerk"
+    assert db.exec(select(ApiToken)).one().last_used_at is not None
+
+
+def test_create_organisation_as_admin(api, db):
+    response = api("admin").post("/organisations", json=ORG)
+    assert response.status_code == 201
+    assert response.get_json()["code"] == "ENT-NEW"
+
+
+def test_malformed_json_is_400_and_writes_nothing(api, db):
+    before = count_rows(db, Organisation)
+    response = api("admin").post("/organisations", data='{"code": ', content_type="application/json")
+    assert_error(response, 400, "bad_request")
+    assert count_rows(db, Organisation) == before
+
+
+def test_a_json_array_body_is_400(api):
+    assert_error(api("admin").post("/organisations", json=[ORG]), 400, "bad_request")
+
+
+def test_unknown_fields_are_422_with_the_field_named(api, db):
+    before = count_rows(db, Organisation)
+    error = assert_error(api("admin").post("/organisations", json={**ORG, "owner": "x"}), 422, "validation_error")
+    assert "owner" in error["fields"]
+    assert count_rows(db, Organisation) == before
+
+
+def test_wrong_types_are_422(api, db):
+    error = assert_error(api("admin").post("/organisations", json={**ORG, "name": 5, "kind": "shop"}), 422, "validation_error")
+    assert {"name", "kind"} <= set(error["fields"])
+
+
+def test_unknown_district_is_422_and_writes_nothing(api, db):
+    before = count_rows(db, Organisation)
+    error = assert_error(api("admin").post("/organisations", json={**ORG, "district": "atlantis"}), 422, "validation_error")
+    assert "district" in error["fields"]
+    assert count_rows(db, Organisation) == before
+
+
+def test_duplicate_code_is_409(api):
+    assert_error(api("admin").post("/organisations", json={**ORG, "code": "GOV"}), 409, "duplicate_code")
+
+
+def test_oversized_body_is_413(api, db):
+    before = count_rows(db, Organisation)
+    body = '{"code": "' + "x" * (5 * 1024 * 1024) + '"}'
+    assert_error(api("admin").post("/organisations", data=body, content_type="application/json"), 413, "payload_too_large")
+    assert count_rows(db, Organisation) == before
+
+
+def test_non_admin_cannot_create_organisations(api, db):
+    before = count_rows(db, Organisation)
+    assert_error(api("approver").post("/organisations", json=ORG), 403, "forbidden")
+    assert count_rows(db, Organisation) == before
+
+
+def test_unknown_path_is_404_in_the_error_shape(api):
+    assert_error(api("admin").get("/nothing-here"), 404, "not_found")
+
+
+def test_wrong_method_is_405_in_the_error_shape(api):
+    assert_error(api("admin").delete("/organisations"), 405, "method_not_allowed")
+
+
+def test_idempotency_key_replays_the_first_response(api, db):
+    before = count_rows(db, Organisation)
+    headers = {"Idempotency-Key": "create-ent-new"}
+    first = api("admin").post("/organisations", json=ORG, headers=headers)
+    second = api("admin").post("/organisations", json=ORG, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.get_json() == second.get_json()
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert count_rows(db, Organisation) == before + 1
+
+
+def test_idempotency_key_of_a_failed_request_can_be_retried(api, db):
+    headers = {"Idempotency-Key": "retry-me"}
+    assert api("admin").post("/organisations", json={**ORG, "district": "atlantis"}, headers=headers).status_code == 422
+    assert api("admin").post("/organisations", json=ORG, headers=headers).status_code == 201
+
+
+def test_idempotency_keys_are_per_user(api, db):
+    headers = {"Idempotency-Key": "same-key"}
+    assert api("admin").post("/organisations", json=ORG, headers=headers).status_code == 201
+    # another user's identical key is not a replay of the admin's response
+    assert api("approver").post("/organisations", json=ORG, headers=headers).status_code == 403
+
+
+def test_list_pagination_walks_every_row_once(api, db):
+    seen, cursor = [], None
+    while True:
+        query = "/organisations?limit=4" + (f"&cursor={cursor}" if cursor else "")
+        body = api("admin").get(query).get_json()
+        seen += [item["code"] for item in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)) == count_rows(db, Organisation)
+
+
+def test_bad_cursor_and_limit_are_422(api):
+    assert_error(api("admin").get("/organisations?cursor=%%%"), 422, "validation_error")
+    assert_error(api("admin").get("/organisations?limit=0"), 422, "validation_error")
+    assert_error(api("admin").get("/organisations?limit=501"), 422, "validation_error")
+
+
+def test_health_reports_database_and_broker(client):
+    response = client.get("/api/v1/health")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok", "broker": "ok"}
+
+
+def test_health_is_200_with_the_broker_down(app):
+    down = create_app(make_config(CELERY={"broker_url": "redis://127.0.0.1:1/0"}))
+    response = down.test_client().get("/api/v1/health")
+    assert response.status_code == 200
+    assert response.get_json()["broker"] == "down"
+    assert response.get_json()["database"] == "ok"
+
+
+def test_openapi_documents_the_api_with_bearer_auth(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert document["openapi"].startswith("3.")
+    assert "/api/v1/organisations" in document["paths"]
+    assert not any(path.startswith("/admin") for path in document["paths"])
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"

@@ -1,0 +1,56 @@
+"""Celery through a real worker: the embedded filesystem broker and Redis."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+
+from inventory import create_app
+from inventory.db import session_scope
+from inventory.services import system
+from tests.conftest import REDIS_URL, TMP, filesystem_broker, make_config
+
+
+def wait_for_heartbeat(app, name: str, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with app.app_context(), session_scope() as session:
+            if any(h.name == name for h in system.heartbeats(session=session)):
+                return True
+        time.sleep(0.1)
+    return False
+
+
+def run_heartbeat_through_worker(app, name: str) -> bool:
+    celery_app = app.extensions["celery"]
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+        celery_app.send_task("workers.tasks.heartbeat", args=(name,))
+        return wait_for_heartbeat(app, name)
+
+
+def test_heartbeat_task_runs_on_a_worker_over_the_filesystem_broker(app):
+    worker_app = create_app(make_config(CELERY=filesystem_broker(TMP / "broker-worker")))
+    assert run_heartbeat_through_worker(worker_app, "fs-worker")
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL is not set")
+def test_heartbeat_task_runs_on_a_worker_over_redis(app):
+    config = {"broker_url": REDIS_URL, "task_ignore_result": True, "broker_connection_retry_on_startup": True}
+    worker_app = create_app(make_config(CELERY=config))
+    assert run_heartbeat_through_worker(worker_app, "redis-worker")
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL is not set")
+def test_health_reports_redis_broker_up(app):
+    up = create_app(make_config(CELERY={"broker_url": REDIS_URL}))
+    assert up.test_client().get("/api/v1/health").get_json()["broker"] == "ok"
+
+
+def test_the_beat_schedule_names_registered_tasks(app):
+    celery_app = app.extensions["celery"]
+    celery_app.loader.import_default_modules()
+    for entry in celery_app.conf.beat_schedule.values():
+        assert entry["task"] in celery_app.tasks
