@@ -88,7 +88,7 @@ class Config:
         self.ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", 3))
         self.ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", 65536))
         self.COUNT_TOLERANCE_RATIO = os.environ.get("COUNT_TOLERANCE_RATIO", "0.005")
-        self.ADJUSTMENT_TOLERANCE = os.environ.get("ADJUSTMENT_TOLERANCE", "1")
+        self.ADJUSTMENT_TOLERANCE_RATIO = os.environ.get("ADJUSTMENT_TOLERANCE_RATIO", "0.005")
 
 
 def load() -> dict:

@@ -9,6 +9,8 @@ from typing import Sequence, Union
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
+
+import inventory.models.types
 ${imports if imports else ""}
 
 revision: str = ${repr(up_revision)}

@@ -1,6 +1,9 @@
 """Pydantic schemas shared by API handlers; ``extra='forbid'`` makes unknown fields a 422."""
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 from pydantic import BaseModel, ConfigDict
 
 
@@ -16,3 +19,12 @@ class ErrorDetail(BaseModel):
 
 class ErrorBody(BaseModel):
     error: ErrorDetail
+
+
+def decimal_text(value: Decimal | None) -> str | None:
+    """Quantities leave the API as decimal strings (API.md), never floats."""
+    return None if value is None else str(value)
+
+
+def iso_or_none(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from inventory.models import District, Organisation
-from inventory.services import accounts
+from inventory.services import accounts, demo_stock
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -83,4 +83,5 @@ def seed(*, session: Session) -> list[tuple[str, str, str]]:
         accounts.create_user(session=session, username=username, org_code=org, role=role,
                              password=DEMO_PASSWORD, display_name=display)
         logins.append((username, role, org))
+    demo_stock.seed(session)
     return logins

@@ -1,0 +1,85 @@
+"""The catalogue: categories, storage classes and their default temperature ranges, materials."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from inventory import scope
+from inventory.models import Material, Organisation, User
+from inventory.models.enums import OrgKind
+from inventory.services import audit
+from inventory.services.errors import Conflict, Invalid
+
+#: DESIGN §2.1 目录管理: the ten categories of reserve materials
+CATEGORIES = ("grain", "edible_oil", "meat", "salt", "vegetables", "eggs", "disaster_relief", "flood_control",
+              "epidemic", "small_package")
+#: storage class -> default facility range in °C (None: unbounded on that side)
+STORAGE_CLASSES: dict[str, tuple[Decimal | None, Decimal | None]] = {
+    "ambient": (None, Decimal("25")),
+    "chilled": (Decimal("0"), Decimal("4")),
+    "frozen": (Decimal("-30"), Decimal("-18")),
+    "ultra_low": (Decimal("-86"), Decimal("-60")),
+}
+POLICIES = ("rotate", "scrap")
+EDITABLE = ("name_zh", "name_en", "category", "unit", "shelf_life_days", "storage_class", "policy",
+            "rotation_lead_days", "active")
+
+
+def _validate(values: dict) -> None:
+    if values.get("category") not in CATEGORIES:
+        raise Invalid.field("category", f"one of {', '.join(CATEGORIES)}")
+    if values.get("storage_class") not in STORAGE_CLASSES:
+        raise Invalid.field("storage_class", f"one of {', '.join(STORAGE_CLASSES)}")
+    if values.get("policy") not in POLICIES:
+        raise Invalid.field("policy", "rotate or scrap")
+    if int(values.get("shelf_life_days") or 0) <= 0:
+        raise Invalid.field("shelf_life_days", "must be positive")
+    if int(values.get("rotation_lead_days") or 0) < 0:
+        raise Invalid.field("rotation_lead_days", "must not be negative")
+
+
+def _bureau_for(session: Session, actor: User, bureau_code: str | None) -> Organisation:
+    if bureau_code is None:
+        bureau = session.get(Organisation, actor.org_id)
+    else:
+        bureau = session.exec(select(Organisation).where(Organisation.code == bureau_code)).first()
+    if bureau is None or bureau.kind != OrgKind.bureau:
+        raise Invalid.field("bureau", "the responsible bureau must be a bureau organisation")
+    return bureau
+
+
+def create_material(*, session: Session, actor: User, code: str, bureau: str | None = None, **values) -> Material:
+    values.setdefault("rotation_lead_days", 30)
+    _validate(values)
+    owner = _bureau_for(session, actor, bureau)
+    scope.require_material_owner(session, actor, "create", owner.id)
+    if session.exec(select(Material).where(Material.code == code)).first():
+        raise Conflict(f"material {code} exists", code="duplicate_code")
+    material = Material(code=code, bureau_id=owner.id, **{k: v for k, v in values.items() if k in EDITABLE})
+    session.add(material)
+    session.flush()
+    audit.record(session, actor=actor, action="material.create", entity="material", entity_id=material.id,
+                 org_id=owner.id, after={"code": code, **{k: str(v) for k, v in values.items()}})
+    return material
+
+
+def update_material(*, session: Session, actor: User, material: Material, **changes) -> Material:
+    scope.require_material_owner(session, actor, "update", material.bureau_id)
+    before = {k: getattr(material, k) for k in EDITABLE}
+    merged = {**before, **{k: v for k, v in changes.items() if k in EDITABLE}}
+    _validate(merged)
+    for key, value in merged.items():
+        setattr(material, key, value)
+    session.add(material)
+    audit.record(session, actor=actor, action="material.update", entity="material", entity_id=material.id,
+                 org_id=material.bureau_id, before={k: str(v) for k, v in before.items()},
+                 after={k: str(v) for k, v in merged.items()})
+    return material
+
+
+def material_by_code(session: Session, code: str, *, field: str = "material") -> Material:
+    material = session.exec(select(Material).where(Material.code == code)).first()
+    if material is None:
+        raise Invalid.field(field, f"unknown material {code!r}")
+    return material

@@ -1,0 +1,171 @@
+"""Physical counts (盘点): books must agree with the floor (账实相符, §二(六)).
+
+An enterprise opens a count for a facility, enters what it counted per lot (form or CSV), submits;
+the book quantities are frozen at submission. A bureau approver of the materials concerned approves,
+which posts one ``count_correction`` per differing lot. Differences beyond the tolerance leave a
+``CountMismatch`` row for the alert scans.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from inventory import scope
+from inventory.models import CountMismatch, Facility, Lot, StockCount, StockCountLine, User
+from inventory.services import audit, ledger, workflow
+from inventory.services.errors import Conflict, Invalid, NotFound
+from inventory.timeutil import utcnow
+
+COUNT_FLOW = {("open", "submit"): "submitted", ("submitted", "approve"): "approved",
+              ("submitted", "reject"): "open"}
+
+
+def _count(session: Session, actor: User, count_id: int) -> StockCount:
+    count = session.exec(scope.enterprise_rows_query(session, actor, StockCount).where(StockCount.id == count_id)).first()
+    if count is None:
+        raise NotFound("count not found")
+    return count
+
+
+def open_count(*, session: Session, actor: User, facility_code: str, note: str = "") -> StockCount:
+    facility = scope.visible_facility(session, actor, facility_code)
+    scope.require_enterprise_action(session, actor, "open", "count", facility.enterprise_id)
+    already = session.exec(select(StockCount.id).where(StockCount.facility_id == facility.id,
+                                                       StockCount.status.in_(["open", "submitted"]))).first()
+    if already:
+        raise Conflict(f"count {already} of this facility is still in progress", code="count_in_progress")
+    count = StockCount(facility_id=facility.id, enterprise_id=facility.enterprise_id, note=note, opened_by=actor.id)
+    session.add(count)
+    session.flush()
+    lot_ids = session.exec(select(Lot.id).where(Lot.facility_id == facility.id, Lot.on_hand > 0).order_by(Lot.id))
+    session.add_all([StockCountLine(count_id=count.id, lot_id=lot_id) for lot_id in lot_ids])
+    audit.record(session, actor=actor, action="count.open", entity="stock_count", entity_id=count.id,
+                 org_id=facility.enterprise_id, after={"facility": facility.code})
+    return count
+
+
+@dataclass(frozen=True)
+class LineView:
+    line: StockCountLine
+    lot: Lot
+    book: Decimal
+    difference: Decimal | None
+
+
+def lines(*, session: Session, actor: User, count_id: int) -> tuple[StockCount, list[LineView]]:
+    count = _count(session, actor, count_id)
+    rows = session.exec(select(StockCountLine, Lot).join(Lot, Lot.id == StockCountLine.lot_id)
+                        .where(StockCountLine.count_id == count.id).order_by(Lot.lot_code))
+    views = []
+    for line, lot in rows:
+        book = line.book_at_submit if line.book_at_submit is not None else lot.on_hand
+        difference = None if line.counted is None else line.counted - book
+        views.append(LineView(line, lot, book, difference))
+    return count, views
+
+
+def record_counted(*, session: Session, actor: User, count_id: int, counted: dict[int, Decimal]) -> StockCount:
+    """Counted quantities per lot id; all are checked before any is written."""
+    count = _count(session, actor, count_id)
+    scope.require_enterprise_action(session, actor, "submit", "count", count.enterprise_id)
+    if count.status != "open":
+        raise Conflict(f"the count is {count.status}", code="illegal_transition")
+    by_lot = {line.lot_id: line for line in session.exec(select(StockCountLine).where(StockCountLine.count_id == count.id))}
+    errors: dict[str, list[str]] = {}
+    clean: dict[int, Decimal] = {}
+    for lot_id, value in counted.items():
+        key = f"lot_{lot_id}"
+        if lot_id not in by_lot:
+            errors.setdefault(key, []).append("this lot is not part of the count")
+            continue
+        try:
+            amount = ledger.quantity(value)
+        except Invalid as exc:
+            errors.setdefault(key, []).append(exc.message)
+            continue
+        if amount < 0:
+            errors.setdefault(key, []).append("a counted quantity cannot be negative")
+            continue
+        clean[lot_id] = amount
+    if errors:
+        raise Invalid("some counted quantities are not valid", fields=errors)
+    for lot_id, amount in clean.items():
+        by_lot[lot_id].counted = amount
+        session.add(by_lot[lot_id])
+    return count
+
+
+def counted_from_csv(*, session: Session, actor: User, count_id: int, text: str) -> dict[int, Decimal]:
+    """Rows ``lot_code,counted``; errors name the row number. Writes nothing."""
+    count = _count(session, actor, count_id)
+    codes = dict(session.exec(select(Lot.lot_code, Lot.id).join(StockCountLine, StockCountLine.lot_id == Lot.id)
+                              .where(StockCountLine.count_id == count.id)).all())
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or not {"lot_code", "counted"} <= {f.strip() for f in reader.fieldnames}:
+        raise Invalid.field("file", "the header must name the columns lot_code and counted")
+    errors: dict[str, list[str]] = {}
+    result: dict[int, Decimal] = {}
+    for number, row in enumerate(reader, start=2):
+        code = (row.get("lot_code") or "").strip()
+        if code not in codes:
+            errors.setdefault(f"row {number}", []).append(f"lot {code!r} is not part of this count")
+            continue
+        try:
+            amount = ledger.quantity((row.get("counted") or "").strip(), field="counted")
+        except Invalid as exc:
+            errors.setdefault(f"row {number}", []).append(exc.message)
+            continue
+        result[codes[code]] = amount
+    if errors:
+        raise Invalid("the file has errors; nothing was recorded", fields=errors)
+    return result
+
+
+def submit(*, session: Session, actor: User, count_id: int, tolerance_ratio: Decimal) -> StockCount:
+    count = _count(session, actor, count_id)
+    scope.require_enterprise_action(session, actor, "submit", "count", count.enterprise_id)
+    _, views = lines(session=session, actor=actor, count_id=count_id)
+    missing = [v.lot.lot_code for v in views if v.line.counted is None]
+    if missing:
+        raise Invalid("count every lot before submitting", fields={"lots": [", ".join(missing)]})
+    workflow.transition(session, row=count, entity="stock_count", action="submit", actor=actor, allowed=COUNT_FLOW)
+    count.submitted_by, count.submitted_at = actor.id, utcnow()
+    for view in views:
+        view.line.book_at_submit = view.lot.on_hand
+        view.line.difference = view.line.counted - view.lot.on_hand
+        session.add(view.line)
+        if abs(view.line.difference) > view.lot.on_hand * tolerance_ratio:
+            session.add(CountMismatch(count_id=count.id, lot_id=view.lot.id, enterprise_id=count.enterprise_id,
+                                      book=view.lot.on_hand, counted=view.line.counted,
+                                      difference=view.line.difference))
+    return count
+
+
+def decide(*, session: Session, actor: User, count_id: int, action: str, note: str = "") -> StockCount:
+    count = _count(session, actor, count_id)
+    line_rows = list(session.exec(select(StockCountLine, Lot).join(Lot, Lot.id == StockCountLine.lot_id)
+                                  .where(StockCountLine.count_id == count.id)))
+    scope.require_bureau_decision(session, actor, "count", {lot.material_id for _, lot in line_rows})
+    workflow.transition(session, row=count, entity="stock_count", action=action, actor=actor, allowed=COUNT_FLOW,
+                        requested_by=count.submitted_by, note=note)
+    if action == "approve":
+        for line, lot in line_rows:
+            if line.difference:
+                ledger.post_movement(session=session, lot_id=lot.id, kind="count_correction", amount=line.difference,
+                                     actor=actor, ref_type="stock_count", ref_id=count.id,
+                                     note=f"count {count.id}: book {line.book_at_submit}, counted {line.counted}")
+    else:
+        for line, _ in line_rows:
+            line.book_at_submit, line.difference = None, None
+            session.add(line)
+        for mismatch in session.exec(select(CountMismatch).where(CountMismatch.count_id == count.id)):
+            session.delete(mismatch)
+    return count
+
+
+def facility_of(session: Session, count: StockCount) -> Facility:
+    return session.get(Facility, count.facility_id)

@@ -1,0 +1,80 @@
+"""Facilities of storage enterprises: kinds, default temperature ranges, safety systems."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from inventory import scope
+from inventory.models import District, Facility, Organisation, User
+from inventory.models.enums import OrgKind
+from inventory.services import audit
+from inventory.services.errors import Conflict, Invalid
+
+#: facility kind -> default range in °C, from the storage class it serves (cold-chain opinions §二)
+KIND_DEFAULT_RANGE: dict[str, tuple[Decimal | None, Decimal | None]] = {
+    "warehouse": (None, Decimal("25")),
+    "cold_store": (Decimal("-30"), Decimal("-18")),
+    "pre_cooling": (Decimal("0"), Decimal("4")),
+    "distribution_centre": (Decimal("0"), Decimal("4")),
+    "reefer_vehicle": (Decimal("-25"), Decimal("-15")),
+    "medical_cold_store": (Decimal("2"), Decimal("8")),
+    "ultra_low_freezer": (Decimal("-86"), Decimal("-60")),
+}
+SAFETY = ("fire_safety", "fire_checked_on", "theft_safety", "theft_checked_on", "flood_safety", "flood_checked_on")
+
+
+def create_facility(
+    *, session: Session, actor: User, code: str, name: str, enterprise: str, kind: str,
+    district: str | None = None, temp_min: Decimal | None = None, temp_max: Decimal | None = None,
+    capacity: Decimal | None = None, capacity_unit: str = "", address: str = "", **safety,
+) -> Facility:
+    owner = session.exec(select(Organisation).where(Organisation.code == enterprise)).first()
+    if owner is None or owner.kind != OrgKind.enterprise:
+        raise Invalid.field("enterprise", f"unknown storage enterprise {enterprise!r}")
+    scope.require_facility_owner(session, actor, "create", owner.id)
+    if kind not in KIND_DEFAULT_RANGE:
+        raise Invalid.field("kind", f"one of {', '.join(KIND_DEFAULT_RANGE)}")
+    district_id = owner.district_id
+    if district:
+        row = session.exec(select(District).where(District.code == district)).first()
+        if row is None:
+            raise Invalid.field("district", f"unknown district {district!r}")
+        district_id = row.id
+    default_min, default_max = KIND_DEFAULT_RANGE[kind]
+    temp_min = default_min if temp_min is None else temp_min
+    temp_max = default_max if temp_max is None else temp_max
+    if temp_min is not None and temp_max is not None and temp_min >= temp_max:
+        raise Invalid.field("temp_max", "must be above temp_min")
+    if capacity is not None and capacity <= 0:
+        raise Invalid.field("capacity", "must be positive")
+    if session.exec(select(Facility).where(Facility.code == code)).first():
+        raise Conflict(f"facility {code} exists", code="duplicate_code")
+    facility = Facility(code=code, name=name, enterprise_id=owner.id, district_id=district_id, kind=kind,
+                        temp_min=temp_min, temp_max=temp_max, capacity=capacity, capacity_unit=capacity_unit,
+                        address=address, **{k: v for k, v in safety.items() if k in SAFETY})
+    session.add(facility)
+    session.flush()
+    audit.record(session, actor=actor, action="facility.create", entity="facility", entity_id=facility.id,
+                 org_id=owner.id, after={"code": code, "kind": kind, "name": name})
+    return facility
+
+
+def record_safety_check(*, session: Session, actor: User, facility: Facility, **checks) -> Facility:
+    """Safety systems in place and their last check dates (§二(六)3)."""
+    scope.require_facility_owner(session, actor, "update", facility.enterprise_id)
+    before = {k: str(getattr(facility, k)) for k in SAFETY}
+    for key, value in checks.items():
+        if key in SAFETY:
+            setattr(facility, key, value)
+    session.add(facility)
+    audit.record(session, actor=actor, action="facility.safety", entity="facility", entity_id=facility.id,
+                 org_id=facility.enterprise_id, before=before, after={k: str(getattr(facility, k)) for k in SAFETY})
+    return facility
+
+
+def facility_by_code(session: Session, code: str, *, field: str = "facility") -> Facility:
+    facility = session.exec(select(Facility).where(Facility.code == code)).first()
+    if facility is None:
+        raise Invalid.field(field, f"unknown facility {code!r}")
+    return facility

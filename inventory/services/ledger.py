@@ -1,0 +1,176 @@
+"""The only code that changes a lot's quantity (DESIGN §3 'One way to change stock').
+
+``post_movement`` moves ``on_hand`` with one conditional UPDATE (``… WHERE on_hand + :q >= 0``), so
+concurrent issues can never oversell on SQLite or PostgreSQL: the UPDATE takes the row (PostgreSQL) or
+database (SQLite) write lock, and the movement row and the hash-chain link are written before the
+caller's commit releases it. Invariant: on_hand equals the sum of the lot's movements, never below 0.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import and_, case, func, or_, update
+from sqlmodel import Session, select
+
+from inventory.models import Lot, Movement, User
+from inventory.services.errors import Conflict, Invalid, NotFound
+from inventory.timeutil import as_utc, business_today, utcnow
+
+QUANTUM = Decimal("0.001")
+INBOUND = frozenset({"receipt", "transfer_in", "rotation_in"})
+OUTBOUND = frozenset({"issue", "transfer_out", "rotation_out", "scrap", "dispatch"})
+SIGNED = frozenset({"adjustment", "count_correction"})
+KINDS = INBOUND | OUTBOUND | SIGNED
+#: outbound kinds that need sound stock: not on hold, not quarantined, not past expiry
+NEEDS_AVAILABLE = frozenset({"issue", "transfer_out", "rotation_out", "dispatch"})
+#: statuses the ledger moves between by itself as stock runs out and comes back
+AUTO_STATUSES = ("available", "depleted")
+
+
+def quantity(value: Decimal | int | str, *, field: str = "quantity") -> Decimal:
+    """A quantity with at most three decimals, as the NUMERIC(18,3) columns hold."""
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        raise Invalid.field(field, "not a number") from None
+    if not amount.is_finite():
+        raise Invalid.field(field, "not a finite number")
+    if amount != amount.quantize(QUANTUM):
+        raise Invalid.field(field, "at most 3 decimal places")
+    if abs(amount) >= Decimal("1e15"):
+        raise Invalid.field(field, "too large")
+    return amount.quantize(QUANTUM)
+
+
+def _check_sign(kind: str, amount: Decimal) -> None:
+    if kind not in KINDS:
+        raise Invalid.field("kind", f"unknown movement kind {kind!r}")
+    if amount == 0:
+        raise Invalid.field("quantity", "must not be zero")
+    if kind in INBOUND and amount < 0:
+        raise Invalid.field("quantity", f"a {kind} adds stock: give a positive quantity")
+    if kind in OUTBOUND and amount > 0:
+        raise Invalid.field("quantity", f"a {kind} takes stock out: the ledger quantity is negative")
+
+
+def chain_hash(prev_hash: str, *, lot_id: int, seq: int, kind: str, amount: Decimal, on_hand_after: Decimal,
+               at: datetime, actor_id: int | None, ref_type: str | None, ref_id: int | None, note: str) -> str:
+    at_text = as_utc(at).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    payload = "|".join([
+        prev_hash, str(lot_id), str(seq), kind, f"{amount:.3f}", f"{on_hand_after:.3f}", at_text,
+        str(actor_id or ""), ref_type or "", str(ref_id or ""), note,
+    ])
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def post_movement(
+    *, session: Session, lot_id: int, kind: str, amount: Decimal, actor: User | None,
+    ref_type: str | None = None, ref_id: int | None = None, note: str = "", today: date | None = None,
+) -> Movement:
+    """Append one movement and move on_hand with it; the caller commits. ``amount`` is signed."""
+    amount = quantity(amount)
+    _check_sign(kind, amount)
+    guards = [Lot.id == lot_id, Lot.on_hand + amount >= 0]
+    if kind in NEEDS_AVAILABLE:
+        guards += [Lot.status == "available", Lot.expiry_date >= (today or business_today())]
+    new_status = case(
+        (Lot.status.in_(AUTO_STATUSES), case((Lot.on_hand + amount == 0, "depleted"), else_="available")),
+        else_=Lot.status,
+    )
+    row = session.execute(
+        update(Lot)
+        .where(and_(*guards))
+        .values(on_hand=Lot.on_hand + amount, movement_count=Lot.movement_count + 1, status=new_status)
+        .returning(Lot.on_hand, Lot.movement_count, Lot.last_hash)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if row is None:
+        _explain_refusal(session, lot_id, kind, amount, today)
+    on_hand_after, seq, prev_hash = Decimal(row[0]).quantize(QUANTUM), row[1], row[2]
+    at = utcnow()
+    digest = chain_hash(prev_hash, lot_id=lot_id, seq=seq, kind=kind, amount=amount, on_hand_after=on_hand_after,
+                        at=at, actor_id=actor.id if actor else None, ref_type=ref_type, ref_id=ref_id, note=note)
+    movement = Movement(lot_id=lot_id, seq=seq, kind=kind, quantity=amount, on_hand_after=on_hand_after, at=at,
+                        actor_id=actor.id if actor else None, ref_type=ref_type, ref_id=ref_id, note=note,
+                        prev_hash=prev_hash, hash=digest)
+    session.add(movement)
+    session.execute(update(Lot).where(Lot.id == lot_id).values(last_hash=digest)
+                    .execution_options(synchronize_session=False))
+    session.flush()
+    if session.identity_key(Lot, lot_id) in session.identity_map:
+        session.refresh(session.get(Lot, lot_id))
+    return movement
+
+
+def _explain_refusal(session: Session, lot_id: int, kind: str, amount: Decimal, today: date | None) -> None:
+    lot = session.exec(select(Lot).where(Lot.id == lot_id).execution_options(populate_existing=True)).first()
+    if lot is None:
+        raise NotFound("lot not found")
+    if kind in NEEDS_AVAILABLE and lot.status not in AUTO_STATUSES:
+        raise Conflict(f"the lot is {lot.status} and cannot be taken out by {kind}", code="lot_not_available")
+    if kind in NEEDS_AVAILABLE and lot.expiry_date < (today or business_today()):
+        raise Conflict("the lot is past its expiry date", code="lot_expired")
+    raise Conflict(f"only {lot.on_hand} on hand; {-amount} requested", code="insufficient_stock")
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    lot_id: int
+    problem: str
+
+
+def verify(*, session: Session, batch: int = 5000) -> list[Discrepancy]:
+    """Recompute every lot's on-hand and hash chain from its movements; report each difference."""
+    problems: list[Discrepancy] = []
+    sums = (
+        select(Movement.lot_id, func.coalesce(func.sum(Movement.quantity), 0).label("total"),
+               func.count().label("n"))
+        .group_by(Movement.lot_id).subquery()
+    )
+    mismatched = session.execute(
+        select(Lot.id, Lot.on_hand, sums.c.total, Lot.movement_count, sums.c.n)
+        .outerjoin(sums, sums.c.lot_id == Lot.id)
+        .where(or_(Lot.on_hand != func.coalesce(sums.c.total, 0), Lot.movement_count != func.coalesce(sums.c.n, 0),
+                   Lot.on_hand < 0))
+    )
+    for lot_id, on_hand, total, count, n in mismatched:
+        problems.append(Discrepancy(lot_id, f"on_hand {on_hand} / {count} movements, ledger sum {total or 0} / {n or 0}"))
+    problems += _verify_chains(session, batch)
+    return problems
+
+
+def _movements_in_order(session: Session, batch: int) -> Iterator[Movement]:
+    result = session.exec(select(Movement).order_by(Movement.lot_id, Movement.seq).execution_options(yield_per=batch))
+    yield from result
+
+
+def _verify_chains(session: Session, batch: int) -> list[Discrepancy]:
+    problems: list[Discrepancy] = []
+    last_hash = dict(session.execute(select(Lot.id, Lot.last_hash)).all())
+    current, prev_hash, running, expected_seq, broken = None, "", Decimal(0), 1, False
+
+    def close(lot_id: int | None) -> None:
+        if lot_id is not None and not broken and last_hash.get(lot_id, "") != prev_hash:
+            problems.append(Discrepancy(lot_id, "the lot's last hash does not match its ledger"))
+
+    for m in _movements_in_order(session, batch):
+        if m.lot_id != current:
+            close(current)
+            current, prev_hash, running, expected_seq, broken = m.lot_id, "", Decimal(0), 1, False
+        if broken:
+            continue
+        running += m.quantity
+        recomputed = chain_hash(prev_hash, lot_id=m.lot_id, seq=m.seq, kind=m.kind, amount=m.quantity,
+                                on_hand_after=m.on_hand_after, at=m.at, actor_id=m.actor_id, ref_type=m.ref_type,
+                                ref_id=m.ref_id, note=m.note)
+        if m.seq != expected_seq or m.prev_hash != prev_hash or m.hash != recomputed or m.on_hand_after != running:
+            problems.append(Discrepancy(m.lot_id, f"movement {m.id} (seq {m.seq}) breaks the chain"))
+            broken = True
+            continue
+        prev_hash, expected_seq = m.hash, expected_seq + 1
+    close(current)
+    return problems

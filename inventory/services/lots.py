@@ -1,0 +1,203 @@
+"""Receiving lots, issuing and adjusting them, quality holds and FEFO picking.
+
+Every quantity change goes through ``ledger.post_movement``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from inventory import scope
+from inventory.models import Adjustment, Lot, Material, Movement, User
+from inventory.services import audit, catalog, ledger, workflow
+from inventory.services.catalog import STORAGE_CLASSES
+from inventory.services.errors import Conflict, Invalid, NotFound
+from inventory.services.facilities import facility_by_code
+from inventory.timeutil import business_today
+
+HOLD_STATUSES = ("quality_hold", "quarantined")
+ADJUSTMENT_FLOW = {("pending", "approve"): "approved", ("pending", "reject"): "rejected"}
+
+
+@dataclass(frozen=True)
+class Receipt:
+    material: str
+    facility: str
+    lot_code: str
+    quantity: Decimal
+    production_date: date | None = None
+    expiry_date: date | None = None
+    received_on: date | None = None
+    quality_grade: str = ""
+    inspection_result: str = ""
+    note: str = ""
+
+
+def check_cold_chain(material: Material, facility) -> None:
+    """A chilled, frozen or ultra-low material needs a facility that is at least that cold."""
+    _, class_max = STORAGE_CLASSES[material.storage_class]
+    if material.storage_class == "ambient" or class_max is None:
+        return
+    if facility.temp_max is None or facility.temp_max > class_max:
+        raise Invalid.field("facility", f"{material.storage_class} goods need a facility kept at or below {class_max} °C")
+
+
+def validate_receipt(session: Session, actor: User, receipt: Receipt, *, today: date | None = None) -> tuple[Material, object, date]:
+    """All checks of a receipt, without writing: shared by the API, the forms and the import dry run."""
+    today = today or business_today()
+    scope.require(actor, "receive", "lot")
+    material = catalog.material_by_code(session, receipt.material)
+    if not material.active:
+        raise Invalid.field("material", f"material {material.code} is no longer in the catalogue")
+    facility = facility_by_code(session, receipt.facility)
+    if facility.enterprise_id != actor.org_id:
+        raise Invalid.field("facility", f"unknown facility {receipt.facility!r}")
+    amount = ledger.quantity(receipt.quantity)
+    if amount <= 0:
+        raise Invalid.field("quantity", "must be positive")
+    if not receipt.lot_code.strip():
+        raise Invalid.field("lot_code", "required")
+    received_on = receipt.received_on or today
+    if receipt.production_date and receipt.production_date > received_on:
+        raise Invalid.field("production_date", "cannot be after the day it is received")
+    expiry = receipt.expiry_date
+    if expiry is None:
+        start = receipt.production_date or received_on
+        expiry = start + timedelta(days=material.shelf_life_days)
+    if receipt.production_date and expiry < receipt.production_date:
+        raise Invalid.field("expiry_date", "cannot be before the production date")
+    if expiry < today:
+        raise Invalid.field("expiry_date", "the lot has already expired")
+    check_cold_chain(material, facility)
+    exists = session.exec(select(Lot.id).where(Lot.enterprise_id == facility.enterprise_id,
+                                               Lot.lot_code == receipt.lot_code.strip())).first()
+    if exists:
+        raise Conflict(f"lot code {receipt.lot_code} is already used by this enterprise", code="duplicate_code")
+    return material, facility, expiry
+
+
+def receive_lot(*, session: Session, actor: User, receipt: Receipt, today: date | None = None) -> Lot:
+    material, facility, expiry = validate_receipt(session, actor, receipt, today=today)
+    amount = ledger.quantity(receipt.quantity)
+    lot = Lot(lot_code=receipt.lot_code.strip(), material_id=material.id, facility_id=facility.id,
+              enterprise_id=facility.enterprise_id, production_date=receipt.production_date, expiry_date=expiry,
+              received_on=receipt.received_on or today or business_today(), quality_grade=receipt.quality_grade,
+              inspection_result=receipt.inspection_result, quantity_received=amount, on_hand=Decimal(0),
+              status="depleted")
+    session.add(lot)
+    session.flush()
+    ledger.post_movement(session=session, lot_id=lot.id, kind="receipt", amount=amount, actor=actor,
+                         ref_type="lot", ref_id=lot.id, note=receipt.note)
+    audit.record(session, actor=actor, action="lot.receive", entity="lot", entity_id=lot.id, org_id=lot.enterprise_id,
+                 after={"lot_code": lot.lot_code, "material": material.code, "facility": facility.code,
+                        "quantity": str(amount), "expiry_date": expiry.isoformat()})
+    return lot
+
+
+def issue(*, session: Session, actor: User, lot_id: int, amount: Decimal, note: str = "") -> Movement:
+    lot = scope.visible_lot(session, actor, lot_id)
+    scope.require_enterprise_action(session, actor, "issue", "lot", lot.enterprise_id)
+    amount = ledger.quantity(amount)
+    if amount <= 0:
+        raise Invalid.field("quantity", "must be positive")
+    return ledger.post_movement(session=session, lot_id=lot.id, kind="issue", amount=-amount, actor=actor, note=note)
+
+
+def adjust(
+    *, session: Session, actor: User, lot_id: int, amount: Decimal, note: str, tolerance_ratio: Decimal,
+) -> Movement | Adjustment:
+    """Small corrections post at once; a write-down beyond the tolerance waits for the bureau."""
+    lot = scope.visible_lot(session, actor, lot_id)
+    scope.require_enterprise_action(session, actor, "adjust", "lot", lot.enterprise_id)
+    amount = ledger.quantity(amount)
+    if amount == 0:
+        raise Invalid.field("quantity", "must not be zero")
+    if not note.strip():
+        raise Invalid.field("note", "say why the quantity is adjusted")
+    if amount < 0 and -amount > lot.on_hand * tolerance_ratio:
+        if -amount > lot.on_hand:
+            raise Conflict(f"only {lot.on_hand} on hand", code="insufficient_stock")
+        request = Adjustment(lot_id=lot.id, enterprise_id=lot.enterprise_id, quantity=amount, note=note,
+                             requested_by=actor.id)
+        session.add(request)
+        session.flush()
+        audit.record(session, actor=actor, action="adjustment.request", entity="adjustment", entity_id=request.id,
+                     org_id=lot.enterprise_id, after={"lot_id": lot.id, "quantity": str(amount), "note": note})
+        return request
+    return ledger.post_movement(session=session, lot_id=lot.id, kind="adjustment", amount=amount, actor=actor,
+                                note=note)
+
+
+def decide_adjustment(*, session: Session, actor: User, adjustment_id: int, action: str, note: str = "") -> Adjustment:
+    request = session.exec(scope.enterprise_rows_query(session, actor, Adjustment)
+                           .where(Adjustment.id == adjustment_id)).first()
+    if request is None:
+        raise NotFound("adjustment not found")
+    lot = session.get(Lot, request.lot_id)
+    scope.require_bureau_decision(session, actor, "adjustment", {lot.material_id})
+    workflow.transition(session, row=request, entity="adjustment", action=action, actor=actor,
+                        allowed=ADJUSTMENT_FLOW, requested_by=request.requested_by, note=note)
+    if request.status == "approved":
+        movement = ledger.post_movement(session=session, lot_id=lot.id, kind="adjustment", amount=request.quantity,
+                                        actor=actor, ref_type="adjustment", ref_id=request.id, note=request.note)
+        request.movement_id = movement.id
+        session.add(request)
+    return request
+
+
+def set_hold(*, session: Session, actor: User, lot_id: int, status: str, reason: str) -> Lot:
+    """Put a lot on quality hold or quarantine, or release it; held stock cannot be issued."""
+    lot = scope.visible_lot(session, actor, lot_id)
+    scope.require(actor, "hold", "lot")
+    if actor.role == "enterprise_manager" and lot.enterprise_id != actor.org_id:
+        raise Invalid.field("lot", "not your enterprise's lot")
+    if status not in (*HOLD_STATUSES, "available"):
+        raise Invalid.field("status", "quality_hold, quarantined or available")
+    if not reason.strip():
+        raise Invalid.field("reason", "required")
+    before = lot.status
+    if status == "available":
+        if before not in HOLD_STATUSES:
+            raise Conflict(f"the lot is {before}, not on hold", code="illegal_transition")
+        status = "available" if lot.on_hand > 0 else "depleted"
+    elif before not in ("available", "depleted", *HOLD_STATUSES):
+        raise Conflict(f"a {before} lot cannot be put on hold", code="illegal_transition")
+    lot.status = status
+    session.add(lot)
+    audit.record(session, actor=actor, action="lot.hold" if status in HOLD_STATUSES else "lot.release", entity="lot",
+                 entity_id=lot.id, org_id=lot.enterprise_id, before={"status": before},
+                 after={"status": status, "reason": reason})
+    return lot
+
+
+@dataclass(frozen=True)
+class Pick:
+    lot: Lot
+    take: Decimal
+
+
+def fefo(
+    *, session: Session, actor: User, material_id: int, quantity: Decimal | None = None,
+    enterprise_id: int | None = None, facility_id: int | None = None, today: date | None = None,
+) -> list[Pick]:
+    """First expiry, first out: the available lots to take from, earliest expiry first."""
+    query = (scope.lots_query(session, actor)
+             .where(Lot.material_id == material_id, Lot.status == "available", Lot.on_hand > 0,
+                    Lot.expiry_date >= (today or business_today())))
+    if enterprise_id is not None:
+        query = query.where(Lot.enterprise_id == enterprise_id)
+    if facility_id is not None:
+        query = query.where(Lot.facility_id == facility_id)
+    picks: list[Pick] = []
+    remaining = quantity
+    for lot in session.exec(query.order_by(Lot.expiry_date, Lot.id).limit(200)):
+        take = lot.on_hand if remaining is None else min(lot.on_hand, remaining)
+        picks.append(Pick(lot, take))
+        if remaining is not None:
+            remaining -= take
+            if remaining <= 0:
+                break
+    return picks

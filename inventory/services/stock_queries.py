@@ -1,0 +1,90 @@
+"""Read models over stock: filtered lot lists and the summary by material, enterprise, district or category.
+
+Lists are keyset-paged on (expiry_date, id) and summaries are SQL aggregates, so both stay fast with a
+million lots.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from inventory import scope
+from inventory.models import District, Facility, Lot, Material, Organisation, User
+from inventory.services.errors import Invalid
+from inventory.timeutil import business_today
+
+LOT_STATUSES = ("available", "quality_hold", "quarantined", "expired", "depleted")
+GROUPS = ("material", "enterprise", "district", "category")
+
+
+@dataclass(frozen=True)
+class LotFilter:
+    material: str | None = None
+    enterprise: str | None = None
+    facility: str | None = None
+    status: str | None = None
+    category: str | None = None
+    expiring_within_days: int | None = None
+
+
+def lots(*, session: Session, actor: User, filters: LotFilter, today: date | None = None):
+    """The lots this user may see, filtered; the caller orders and pages."""
+    query = scope.lots_query(session, actor)
+    if filters.material:
+        query = query.where(Lot.material_id == select(Material.id).where(Material.code == filters.material).scalar_subquery())
+    if filters.category:
+        query = query.where(Lot.material_id.in_(select(Material.id).where(Material.category == filters.category)))
+    if filters.enterprise:
+        query = query.where(Lot.enterprise_id == select(Organisation.id).where(Organisation.code == filters.enterprise).scalar_subquery())
+    if filters.facility:
+        query = query.where(Lot.facility_id == select(Facility.id).where(Facility.code == filters.facility).scalar_subquery())
+    if filters.status:
+        if filters.status not in LOT_STATUSES:
+            raise Invalid.field("status", f"one of {', '.join(LOT_STATUSES)}")
+        query = query.where(Lot.status == filters.status)
+    if filters.expiring_within_days is not None:
+        if filters.expiring_within_days < 0:
+            raise Invalid.field("expiring_within_days", "must not be negative")
+        horizon = (today or business_today()) + timedelta(days=filters.expiring_within_days)
+        query = query.where(Lot.expiry_date <= horizon, Lot.on_hand > 0)
+    return query
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    key: str
+    name: str
+    unit: str | None
+    lot_count: int
+    on_hand: Decimal
+    plan_quantity: Decimal | None
+    coverage: Decimal | None
+
+
+def summary(*, session: Session, actor: User, group_by: str) -> list[SummaryRow]:
+    """On hand per group and unit (tonnes are not added to tents). Plan quantities arrive with annual plans."""
+    if group_by not in GROUPS:
+        raise Invalid.field("group_by", f"one of {', '.join(GROUPS)}")
+    key_columns = {
+        "material": (Material.code, Material.name_zh),
+        "category": (Material.category, Material.category),
+        "enterprise": (Organisation.code, Organisation.name),
+        "district": (District.code, District.name_zh),
+    }[group_by]
+    query = (
+        select(*key_columns, Material.unit, func.count(Lot.id), func.coalesce(func.sum(Lot.on_hand), 0))
+        .select_from(Lot)
+        .join(Material, Material.id == Lot.material_id)
+        .where(scope.lot_filter(session, actor), Lot.on_hand > 0)
+    )
+    if group_by == "enterprise":
+        query = query.join(Organisation, Organisation.id == Lot.enterprise_id)
+    if group_by == "district":
+        query = query.join(Facility, Facility.id == Lot.facility_id).join(District, District.id == Facility.district_id)
+    query = query.group_by(*key_columns, Material.unit).order_by(key_columns[0], Material.unit)
+    return [SummaryRow(key=k, name=n, unit=u, lot_count=c, on_hand=Decimal(total), plan_quantity=None, coverage=None)
+            for k, n, u, c, total in session.execute(query)]

@@ -1,0 +1,82 @@
+"""Transfers between facilities (§二(六)2(3): no moving reserve stock to another place without approval).
+
+Within one enterprise and one district a transfer executes at once; to another enterprise or another
+district it waits for the approver of the bureau responsible for the material.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlmodel import Session
+
+from inventory import scope
+from inventory.models import Facility, Lot, Material, Transfer, User
+from inventory.services import audit, ledger, workflow
+from inventory.services.errors import Invalid, NotFound
+from inventory.services.facilities import facility_by_code
+from inventory.services.lots import check_cold_chain
+
+TRANSFER_FLOW = {("pending", "approve"): "approved", ("pending", "reject"): "rejected"}
+
+
+def request_transfer(*, session: Session, actor: User, lot_id: int, to_facility: str, amount: Decimal,
+                     reason: str = "") -> Transfer:
+    lot = scope.visible_lot(session, actor, lot_id)
+    scope.require_enterprise_action(session, actor, "request", "transfer", lot.enterprise_id)
+    target = facility_by_code(session, to_facility, field="to_facility")
+    if target.id == lot.facility_id:
+        raise Invalid.field("to_facility", "the lot is already there")
+    source = session.get(Facility, lot.facility_id)
+    check_cold_chain(session.get(Material, lot.material_id), target)
+    amount = ledger.quantity(amount)
+    if amount <= 0:
+        raise Invalid.field("quantity", "must be positive")
+    if amount > lot.on_hand:
+        raise Invalid.field("quantity", f"only {lot.on_hand} on hand")
+    needs_approval = target.enterprise_id != lot.enterprise_id or target.district_id != source.district_id
+    if needs_approval and not reason.strip():
+        raise Invalid.field("reason", "a transfer to another enterprise or district needs a reason for the bureau")
+    transfer = Transfer(lot_id=lot.id, to_facility_id=target.id, enterprise_id=lot.enterprise_id,
+                        to_enterprise_id=target.enterprise_id, quantity=amount, needs_approval=needs_approval,
+                        reason=reason, requested_by=actor.id)
+    session.add(transfer)
+    session.flush()
+    audit.record(session, actor=actor, action="transfer.request", entity="transfer", entity_id=transfer.id,
+                 org_id=lot.enterprise_id, after={"lot_id": lot.id, "to": target.code, "quantity": str(amount)})
+    if not needs_approval:
+        transfer.status = "approved"
+        _execute(session, actor, transfer, lot)
+    return transfer
+
+
+def decide_transfer(*, session: Session, actor: User, transfer_id: int, action: str, note: str = "") -> Transfer:
+    transfer = session.exec(scope.enterprise_rows_query(session, actor, Transfer).where(Transfer.id == transfer_id)).first()
+    if transfer is None:
+        raise NotFound("transfer not found")
+    lot = session.get(Lot, transfer.lot_id)
+    scope.require_bureau_decision(session, actor, "transfer", {lot.material_id})
+    workflow.transition(session, row=transfer, entity="transfer", action=action, actor=actor,
+                        allowed=TRANSFER_FLOW, requested_by=transfer.requested_by, note=note)
+    if transfer.status == "approved":
+        _execute(session, actor, transfer, lot)
+    return transfer
+
+
+def _execute(session: Session, actor: User, transfer: Transfer, lot: Lot) -> None:
+    """Out of the source lot, into a new lot at the destination with the same dates."""
+    target = session.get(Facility, transfer.to_facility_id)
+    ledger.post_movement(session=session, lot_id=lot.id, kind="transfer_out", amount=-transfer.quantity,
+                         actor=actor, ref_type="transfer", ref_id=transfer.id)
+    moved = Lot(lot_code=f"{lot.lot_code}-T{transfer.id}", material_id=lot.material_id, facility_id=target.id,
+                enterprise_id=target.enterprise_id, production_date=lot.production_date, expiry_date=lot.expiry_date,
+                received_on=lot.received_on, quality_grade=lot.quality_grade, inspection_result=lot.inspection_result,
+                quantity_received=transfer.quantity, on_hand=Decimal(0), status="depleted")
+    session.add(moved)
+    session.flush()
+    ledger.post_movement(session=session, lot_id=moved.id, kind="transfer_in", amount=transfer.quantity,
+                         actor=actor, ref_type="transfer", ref_id=transfer.id)
+    transfer.status = "executed"
+    transfer.to_lot_id = moved.id
+    session.add(transfer)
+    audit.record(session, actor=actor, action="transfer.execute", entity="transfer", entity_id=transfer.id,
+                 org_id=transfer.enterprise_id, after={"to_lot_id": moved.id})
