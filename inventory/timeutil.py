@@ -14,7 +14,3 @@ def utcnow() -> datetime:
 def business_today() -> date:
     return datetime.now(BUSINESS_TZ).date()
 
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; treat them as the UTC they were stored as."""
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)

@@ -76,7 +76,7 @@ def facility_public(f: Facility, codes: dict[int, str]) -> dict:
 
 
 def org_codes() -> dict[int, str]:
-    return dict(get_session().exec(scope.organisations_query(get_session(), current_user())
+    return dict(get_session().execute(scope.organisations_query(get_session(), current_user())
                                    .with_only_columns(Organisation.id, Organisation.code)).all())
 
 

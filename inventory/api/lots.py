@@ -55,7 +55,7 @@ class Names:
 
     def __init__(self, rows: list[Lot]):
         session = get_session()
-        self.materials = dict(session.exec(
+        self.materials = dict(session.execute(
             scope.materials_query(session, current_user()).with_only_columns(Material.id, Material.code)).all())
         facility_ids = {r.facility_id for r in rows}
         org_ids = {r.enterprise_id for r in rows}

@@ -4,16 +4,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
+from inventory.models.types import UTCDateTime
 from inventory.timeutil import utcnow
 
 
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, index=True))
     actor_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     org_id: int | None = Field(default=None, foreign_key="organisation.id", index=True, description="the organisation that owns the entity")
     action: str = Field(max_length=64, index=True)

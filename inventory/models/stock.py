@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from inventory.models.base import created_at_field
-from inventory.models.types import Quantity
+from inventory.models.types import Quantity, UTCDateTime
 from inventory.timeutil import utcnow
 
 QTY = {"sa_type": Quantity}
@@ -54,7 +54,7 @@ class Movement(SQLModel, table=True):
     kind: str = Field(max_length=24)
     quantity: Decimal = Field(**QTY, description="signed: positive into the lot, negative out")
     on_hand_after: Decimal = Field(**QTY)
-    at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, index=True))
     actor_id: int | None = Field(default=None, foreign_key="user.id")
     ref_type: str | None = Field(default=None, max_length=32)
     ref_id: int | None = None

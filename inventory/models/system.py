@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime
+from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
+
+from inventory.models.types import UTCDateTime
 
 
 class Heartbeat(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=64)
-    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

@@ -13,7 +13,7 @@ from inventory.models import ApiToken, District, Organisation, User
 from inventory.models.enums import OrgKind, Role
 from inventory.services import audit
 from inventory.services.errors import Conflict, Invalid, NotFound
-from inventory.timeutil import as_utc, utcnow
+from inventory.timeutil import utcnow
 
 _hasher = PasswordHasher()
 #: last_used_at is refreshed at most this often, so token auth does not write on every request
@@ -141,7 +141,7 @@ def user_for_token(*, session: Session, token: str) -> User | None:
     if user is None or not user.active:
         return None
     now = utcnow()
-    if row.last_used_at is None or now - as_utc(row.last_used_at) > TOKEN_TOUCH_INTERVAL:
+    if row.last_used_at is None or now - row.last_used_at > TOKEN_TOUCH_INTERVAL:
         row.last_used_at = now
         session.add(row)
         session.commit()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from sqlalchemy import and_, case, func, or_, update
@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from inventory.models import Lot, Movement, User
 from inventory.services.errors import Conflict, Invalid, NotFound
-from inventory.timeutil import as_utc, business_today, utcnow
+from inventory.timeutil import business_today, utcnow
 
 QUANTUM = Decimal("0.001")
 INBOUND = frozenset({"receipt", "transfer_in", "rotation_in"})
@@ -59,7 +59,7 @@ def _check_sign(kind: str, amount: Decimal) -> None:
 
 def chain_hash(prev_hash: str, *, lot_id: int, seq: int, kind: str, amount: Decimal, on_hand_after: Decimal,
                at: datetime, actor_id: int | None, ref_type: str | None, ref_id: int | None, note: str) -> str:
-    at_text = as_utc(at).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    at_text = at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
     payload = "|".join([
         prev_hash, str(lot_id), str(seq), kind, f"{amount:.3f}", f"{on_hand_after:.3f}", at_text,
         str(actor_id or ""), ref_type or "", str(ref_id or ""), note,

@@ -5,9 +5,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from inventory.web import admin, auth, errors, main, profile
+    from inventory.web import admin, auth, errors, exports, imports, main, profile
 
-    for module in (auth, main, profile, admin):
+    for module in (auth, main, profile, admin, imports, exports):
         app.register_blueprint(module.bp)
     errors.register(app)
     main.register_template_helpers(app)

@@ -15,6 +15,7 @@ bp = Blueprint("main", __name__)
 #: navigation entries: (endpoint, label, resource, action) — shown when scope allows the action
 NAVIGATION = [
     ("main.index", _l("Home"), None, None),
+    ("imports.new", _l("Import receipts"), "import", "run"),
     ("admin.audit", _l("Audit log"), "audit", "view"),
     ("admin.organisations", _l("Organisations"), "organisation", "view"),
     ("admin.users", _l("Users"), "user", "view"),
