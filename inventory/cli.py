@@ -129,6 +129,25 @@ def seed_demo() -> None:
         click.echo(f"  {username:<22} {role:<20} {org}")
 
 
+@click.group("ledger", cls=AppGroup, help="The stock ledger.")
+def ledger_group() -> None:
+    pass
+
+
+@ledger_group.command("verify")
+def ledger_verify() -> None:
+    """Recompute every lot's on-hand and hash chain from its movements; exit 1 on any difference."""
+    from inventory.services import ledger
+
+    with db.session_scope() as session:
+        problems = ledger.verify(session=session)
+    for problem in problems:
+        click.echo(f"lot {problem.lot_id}: {problem.problem}")
+    if problems:
+        raise click.ClickException(f"{len(problems)} discrepancies")
+    click.echo("ledger verified: every lot's on-hand and hash chain agree with its movements")
+
+
 def init_app(app: Flask) -> None:
-    for group in (db_group, orgs_group, users_group, seed_demo):
+    for group in (db_group, orgs_group, users_group, ledger_group, seed_demo):
         app.cli.add_command(group)

@@ -67,8 +67,8 @@ def material_public(m: Material) -> dict:
 
 def facility_public(f: Facility, codes: dict[int, str]) -> dict:
     return {"id": f.id, "code": f.code, "name": f.name, "enterprise": codes.get(f.enterprise_id), "kind": f.kind,
-            "district_id": f.district_id, "address": f.address, "temp_min": decimal_text(f.temp_min),
-            "temp_max": decimal_text(f.temp_max), "capacity": decimal_text(f.capacity),
+            "district_id": f.district_id, "address": f.address, "temp_min": decimal_text(f.temp_min, 2),
+            "temp_max": decimal_text(f.temp_max, 2), "capacity": decimal_text(f.capacity),
             "capacity_unit": f.capacity_unit,
             "safety": {name: {"in_place": getattr(f, f"{name}_safety"),
                               "checked_on": iso_or_none(getattr(f, f"{name}_checked_on"))}

@@ -21,9 +21,9 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-def decimal_text(value: Decimal | None) -> str | None:
-    """Quantities leave the API as decimal strings (API.md), never floats."""
-    return None if value is None else str(value)
+def decimal_text(value: Decimal | None, places: int = 3) -> str | None:
+    """Quantities leave the API as decimal strings with fixed places (API.md: "12.500"), never floats."""
+    return None if value is None else str(Decimal(value).quantize(Decimal(1).scaleb(-places)))
 
 
 def iso_or_none(value: date | None) -> str | None:

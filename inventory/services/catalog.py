@@ -50,6 +50,7 @@ def _bureau_for(session: Session, actor: User, bureau_code: str | None) -> Organ
 
 
 def create_material(*, session: Session, actor: User, code: str, bureau: str | None = None, **values) -> Material:
+    scope.require(actor, "create", "material")
     values.setdefault("rotation_lead_days", 30)
     _validate(values)
     owner = _bureau_for(session, actor, bureau)

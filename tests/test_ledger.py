@@ -1,0 +1,148 @@
+"""The ledger invariant (DESIGN §3): on_hand equals the sum of the lot's movements and is never below
+zero; the hash chain makes tampering visible to ``flask ledger verify``."""
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, text
+from sqlmodel import select
+
+from inventory.models import Lot, Movement
+from inventory.services import ledger, lots
+from inventory.services.errors import Conflict, Invalid
+from inventory.timeutil import business_today
+from tests.conftest import user_named
+from tests.factories import receive
+
+STEP = st.tuples(
+    st.sampled_from(["receipt", "issue", "adjustment", "scrap", "count_correction", "dispatch"]),
+    st.decimals(min_value=Decimal("0.001"), max_value=Decimal("60"), places=3),
+    st.booleans(),
+)
+
+
+def signed(kind: str, amount: Decimal, negative: bool) -> Decimal:
+    if kind in ledger.INBOUND:
+        return amount
+    if kind in ledger.OUTBOUND:
+        return -amount
+    return -amount if negative else amount
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(STEP, min_size=1, max_size=25))
+def test_on_hand_equals_ledger_sum_and_never_goes_negative(db, steps):
+    clerk = user_named(db, "clerk")
+    lot = receive(db, quantity="50")
+    expected = Decimal("50.000")
+    for kind, amount, negative in steps:
+        change = signed(kind, amount, negative)
+        try:
+            ledger.post_movement(session=db, lot_id=lot.id, kind=kind, amount=change, actor=clerk)
+            db.commit()
+            expected += change
+        except Conflict as exc:
+            db.rollback()
+            assert exc.code == "insufficient_stock"
+            assert expected + change < 0
+        db.refresh(lot)
+        assert lot.on_hand == expected >= 0
+        total = db.exec(select(func.sum(Movement.quantity)).where(Movement.lot_id == lot.id)).one()
+        assert total == lot.on_hand
+    assert ledger.verify(session=db) == []
+
+
+def test_every_movement_links_to_the_previous_one(db):
+    lot = receive(db, quantity="10")
+    clerk = user_named(db, "clerk")
+    for _ in range(3):
+        ledger.post_movement(session=db, lot_id=lot.id, kind="issue", amount=Decimal("-1"), actor=clerk)
+    db.commit()
+    chain = db.exec(select(Movement).where(Movement.lot_id == lot.id).order_by(Movement.seq)).all()
+    assert [m.seq for m in chain] == [1, 2, 3, 4]
+    assert chain[0].prev_hash == ""
+    assert all(later.prev_hash == earlier.hash for earlier, later in zip(chain, chain[1:]))
+    db.refresh(lot)
+    assert lot.last_hash == chain[-1].hash
+
+
+def test_verify_finds_an_edited_movement(app, db):
+    lot = receive(db, quantity="10")
+    db.execute(text("UPDATE movement SET note = 'edited' WHERE lot_id = :id"), {"id": lot.id})
+    db.commit()
+    problems = ledger.verify(session=db)
+    assert [p.lot_id for p in problems] == [lot.id]
+    result = app.test_cli_runner().invoke(args=["ledger", "verify"])
+    assert result.exit_code != 0 and f"lot {lot.id}" in result.output
+
+
+def test_verify_finds_an_on_hand_that_disagrees_with_the_ledger(app, db):
+    lot = receive(db, quantity="10")
+    db.execute(text("UPDATE lot SET on_hand = on_hand + 1 WHERE id = :id"), {"id": lot.id})
+    db.commit()
+    assert [p.lot_id for p in ledger.verify(session=db)] == [lot.id]
+
+
+def test_verify_passes_on_the_demo_city(app):
+    result = app.test_cli_runner().invoke(args=["ledger", "verify"])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_lot_becomes_depleted_at_zero_and_available_again(db):
+    lot = receive(db, quantity="5")
+    clerk = user_named(db, "clerk")
+    ledger.post_movement(session=db, lot_id=lot.id, kind="issue", amount=Decimal("-5"), actor=clerk)
+    db.commit()
+    db.refresh(lot)
+    assert (lot.on_hand, lot.status) == (Decimal("0.000"), "depleted")
+    ledger.post_movement(session=db, lot_id=lot.id, kind="adjustment", amount=Decimal("1"), actor=clerk, note="found")
+    db.commit()
+    db.refresh(lot)
+    assert lot.status == "available"
+
+
+@pytest.mark.parametrize("status", ["quality_hold", "quarantined"])
+def test_held_stock_cannot_be_issued_but_can_be_scrapped(db, status):
+    lot = receive(db, quantity="5")
+    lots.set_hold(session=db, actor=user_named(db, "manager"), lot_id=lot.id, status=status, reason="inspection")
+    db.commit()
+    with pytest.raises(Conflict) as refused:
+        ledger.post_movement(session=db, lot_id=lot.id, kind="issue", amount=Decimal("-1"), actor=None)
+    assert refused.value.code == "lot_not_available"
+    db.rollback()
+    ledger.post_movement(session=db, lot_id=lot.id, kind="scrap", amount=Decimal("-1"), actor=None)
+    db.commit()
+    db.refresh(lot)
+    assert lot.on_hand == Decimal("4.000") and lot.status == status
+
+
+def test_expired_stock_cannot_be_issued(db):
+    lot = receive(db, quantity="5", expiry=business_today() + timedelta(days=3))
+    with pytest.raises(Conflict) as refused:
+        ledger.post_movement(session=db, lot_id=lot.id, kind="issue", amount=Decimal("-1"), actor=None,
+                             today=business_today() + timedelta(days=4))
+    assert refused.value.code == "lot_expired"
+
+
+@pytest.mark.parametrize("kind,amount", [("receipt", "-1"), ("issue", "1"), ("scrap", "2"), ("adjustment", "0"),
+                                         ("teleport", "1"), ("issue", "-0.0001"), ("issue", "NaN")])
+def test_wrong_signs_kinds_and_precision_are_refused(db, kind, amount):
+    lot = receive(db, quantity="5")
+    with pytest.raises(Invalid):
+        ledger.post_movement(session=db, lot_id=lot.id, kind=kind, amount=Decimal(amount), actor=None)
+    db.rollback()
+    assert db.exec(select(func.count()).select_from(Movement).where(Movement.lot_id == lot.id)).one() == 1
+
+
+def test_quantities_are_exact_decimals_on_every_database(db):
+    lot = receive(db, quantity="0.3")
+    for part in ("0.1", "0.2"):
+        ledger.post_movement(session=db, lot_id=lot.id, kind="issue", amount=-Decimal(part), actor=None)
+        db.commit()
+    db.refresh(lot)
+    assert lot.on_hand == Decimal("0") and lot.status == "depleted"
+    assert db.get(Lot, lot.id).on_hand == Decimal("0.000")

@@ -1,0 +1,141 @@
+"""Transfers (§二(六)2(3): no moving reserve stock to another place without approval) and physical
+counts (§二(六) 账实相符) through the API."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlmodel import select
+
+from inventory.models import CountMismatch, Lot, Movement
+from inventory.services import workflow
+from inventory.services.errors import Forbidden
+from tests.conftest import count_rows, user_named
+from tests.test_api_base import assert_error
+
+
+def lot_id(db, code: str) -> int:
+    return db.exec(select(Lot.id).where(Lot.lot_code == code)).one()
+
+
+def on_hand(db, lot: int) -> Decimal:
+    db.expire_all()
+    return db.get(Lot, lot).on_hand
+
+
+def test_transfer_within_the_enterprise_and_district_executes_at_once(api, db):
+    source = lot_id(db, "OIL-2025-002")  # GR-02, Anci
+    response = api("clerk").post("/transfers", json={"lot": source, "to_facility": "GR-01", "quantity": "50.25"})
+    body = response.get_json()
+    assert response.status_code == 201 and body["status"] == "executed" and not body["needs_approval"]
+    assert on_hand(db, source) == Decimal("900.000")
+    moved = db.get(Lot, body["to_lot_id"])
+    assert (moved.on_hand, moved.expiry_date) == (Decimal("50.250"), db.get(Lot, source).expiry_date)
+
+
+def test_transfer_to_another_district_waits_for_the_bureau(api, db):
+    source = lot_id(db, "WH-2025-014")  # GR-01, Anci → GR-03, Guangyang
+    assert "reason" in assert_error(api("clerk").post("/transfers", json={"lot": source, "to_facility": "GR-03", "quantity": "100"}),
+                                    422, "validation_error")["fields"]
+    body = api("clerk").post("/transfers", json={"lot": source, "to_facility": "GR-03", "quantity": "100",
+                                                  "reason": "仓容调整"}).get_json()
+    assert body["status"] == "pending" and body["needs_approval"]
+    assert on_hand(db, source) == Decimal("4100.500")
+    assert_error(api("manager").post(f"/transfers/{body['id']}/actions/approve", json={}), 403, "forbidden")
+    assert_error(api("emapprover").post(f"/transfers/{body['id']}/actions/approve", json={}), 403, "forbidden")
+    approved = api("approver").post(f"/transfers/{body['id']}/actions/approve", json={"note": "同意"}).get_json()
+    assert approved["status"] == "executed"
+    assert on_hand(db, source) == Decimal("4000.500")
+
+
+def test_rejected_transfer_moves_nothing(api, db):
+    source = lot_id(db, "WH-2025-014")
+    body = api("clerk").post("/transfers", json={"lot": source, "to_facility": "BZ-01", "quantity": "10",
+                                                  "reason": "另一企业"}).get_json()
+    assert body["status"] == "pending"
+    moves = count_rows(db, Movement)
+    assert api("approver").post(f"/transfers/{body['id']}/actions/reject", json={}).get_json()["status"] == "rejected"
+    assert count_rows(db, Movement) == moves
+    assert_error(api("approver").post(f"/transfers/{body['id']}/actions/approve", json={}), 409, "illegal_transition")
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"to_facility": "GR-01", "quantity": "1"}, "to_facility"),        # already there
+    ({"to_facility": "NOWHERE", "quantity": "1"}, "to_facility"),
+    ({"to_facility": "GR-03", "quantity": "99999", "reason": "x"}, "quantity"),
+    ({"to_facility": "GR-03", "quantity": "-1"}, "quantity"),
+])
+def test_bad_transfers_are_422(api, db, body, field):
+    before = count_rows(db, Movement)
+    response = api("clerk").post("/transfers", json={"lot": lot_id(db, "WH-2025-014"), **body})
+    assert field in assert_error(response, 422, "validation_error")["fields"]
+    assert count_rows(db, Movement) == before
+
+
+def test_another_enterprise_cannot_transfer_my_lot(api, db):
+    response = api("coldclerk").post("/transfers", json={"lot": lot_id(db, "WH-2025-014"), "to_facility": "CS-01", "quantity": "1"})
+    assert_error(response, 404, "not_found")
+
+
+def test_count_flow_posts_corrections_and_flags_mismatches(api, db):
+    count = api("clerk").post("/counts", json={"facility": "GR-01"}).get_json()
+    lines = {line["lot_code"]: line for line in count["lines"]}
+    assert set(lines) == {"WH-2024-001", "WH-2025-014", "RI-2024-007"}
+    assert_error(api("clerk").post("/counts", json={"facility": "GR-01"}), 409, "count_in_progress")
+    assert_error(api("clerk").post(f"/counts/{count['id']}/actions/submit", json={}), 422, "validation_error")
+    counted = [{"lot_id": lines["WH-2024-001"]["lot_id"], "counted": "3000"},        # agrees
+               {"lot_id": lines["WH-2025-014"]["lot_id"], "counted": "4099.5"},      # -1: within 0.5 %
+               {"lot_id": lines["RI-2024-007"]["lot_id"], "counted": "2400"}]        # -100: beyond
+    recorded = api("clerk").post(f"/counts/{count['id']}/lines", json={"lines": counted}).get_json()
+    assert {l["lot_code"]: l["difference"] for l in recorded["lines"]}["RI-2024-007"] == "-100.000"
+    submitted = api("clerk").post(f"/counts/{count['id']}/actions/submit", json={}).get_json()
+    assert submitted["status"] == "submitted"
+    mismatches = db.exec(select(CountMismatch)).all()
+    assert [(m.lot_id, m.difference) for m in mismatches] == [(lines["RI-2024-007"]["lot_id"], Decimal("-100.000"))]
+    assert_error(api("clerk").post(f"/counts/{count['id']}/actions/approve", json={}), 403, "forbidden")
+    approved = api("approver").post(f"/counts/{count['id']}/actions/approve", json={}).get_json()
+    assert approved["status"] == "approved"
+    assert on_hand(db, lines["RI-2024-007"]["lot_id"]) == Decimal("2400.000")
+    assert on_hand(db, lines["WH-2025-014"]["lot_id"]) == Decimal("4099.500")
+    corrections = db.exec(select(Movement).where(Movement.kind == "count_correction")).all()
+    assert len(corrections) == 2 and all(m.ref_type == "stock_count" for m in corrections)
+
+
+def test_count_rejects_bad_lines_and_records_nothing(api, db):
+    count = api("clerk").post("/counts", json={"facility": "GR-01"}).get_json()
+    first = count["lines"][0]["lot_id"]
+    other_lot = lot_id(db, "PK-2026-031")
+    for lines in ([{"lot_id": first, "counted": "-1"}], [{"lot_id": other_lot, "counted": "1"}],
+                  [{"lot_id": first, "counted": "1.0001"}], []):
+        response = api("clerk").post(f"/counts/{count['id']}/lines", json={"lines": lines})
+        assert_error(response, 422, "validation_error")
+    body = api("clerk").get(f"/counts/{count['id']}").get_json()
+    assert all(line["counted"] is None for line in body["lines"])
+
+
+def test_rejected_count_returns_to_the_enterprise(api, db):
+    count = api("clerk").post("/counts", json={"facility": "GR-03"}).get_json()
+    line = count["lines"][0]
+    api("clerk").post(f"/counts/{count['id']}/lines", json={"lines": [{"lot_id": line["lot_id"], "counted": "1"}]})
+    api("clerk").post(f"/counts/{count['id']}/actions/submit", json={})
+    assert db.exec(select(CountMismatch)).all()
+    assert api("approver").post(f"/counts/{count['id']}/actions/reject", json={"note": "recount"}).get_json()["status"] == "open"
+    db.expire_all()
+    assert db.exec(select(CountMismatch)).all() == []
+    assert api("clerk").post(f"/counts/{count['id']}/actions/submit", json={}).get_json()["status"] == "submitted"
+
+
+def test_unknown_workflow_action_is_422(api, db):
+    count = api("clerk").post("/counts", json={"facility": "GR-03"}).get_json()
+    assert_error(api("clerk").post(f"/counts/{count['id']}/actions/teleport", json={}), 422, "validation_error")
+
+
+def test_four_eyes_the_requester_cannot_decide(db):
+    from inventory.models import Adjustment
+
+    approver = user_named(db, "approver")
+    row = Adjustment(id=999, lot_id=1, enterprise_id=1, quantity=Decimal("-1"), requested_by=approver.id, status="pending")
+    with pytest.raises(Forbidden):
+        workflow.transition(db, row=row, entity="adjustment", action="approve", actor=approver,
+                            allowed={("pending", "approve"): "approved"}, requested_by=approver.id)
+    assert row.status == "pending"
