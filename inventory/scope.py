@@ -28,6 +28,8 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("user", "create"): frozenset({Role.admin}),
     ("audit", "view"): frozenset({Role.admin, Role.coordinator, Role.enterprise_manager}) | BUREAU_ROLES,
     ("token", "manage"): ALL_ROLES,
+    ("district", "view"): ALL_ROLES,
+    ("district", "update"): frozenset({Role.admin}),
     ("material", "view"): ALL_ROLES,
     ("material", "create"): frozenset({Role.admin, Role.bureau_officer, Role.bureau_approver}),
     ("material", "update"): frozenset({Role.admin, Role.bureau_officer, Role.bureau_approver}),

@@ -1,14 +1,17 @@
 """Administration pages: the audit log, organisations and users, each limited by scope."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlmodel import select
 
 from inventory import scope
 from inventory.db import get_session
 from inventory.models import AuditEvent, District, Organisation, User
-from inventory.web.forms import AuditFilterForm
+from inventory.services import districts as district_service
+from inventory.services.errors import DomainError
+from inventory.web.forms import AuditFilterForm, PopulationForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
@@ -62,3 +65,30 @@ def users():
     rows = list(session.exec(scope.users_query(session, current_user).order_by(User.username)))
     orgs = {o.id: o for o in session.exec(scope.organisations_query(session, current_user))}
     return render_template("admin/users.html", users=rows, orgs=orgs)
+
+
+@bp.route("/districts", methods=["GET", "POST"])
+@login_required
+def districts():
+    """Resident populations are data the city edits, not constants in code."""
+    _require("view", "district")
+    session = get_session()
+    form = PopulationForm()
+    if request.method == "POST":
+        _require("update", "district")
+        district_id = request.form.get("district_id", "")
+        if form.validate_on_submit() and district_id.isdigit():
+            try:
+                district_service.update_population(session=session, actor=current_user, district_id=int(district_id),
+                                                   population=form.population.data)
+                session.commit()
+                flash(_("Population saved."), "success")
+            except DomainError as exc:
+                session.rollback()
+                flash(exc.message, "danger")
+        else:
+            flash(_("Enter a whole number of residents."), "danger")
+        return redirect(url_for("admin.districts"))
+    rows = list(session.exec(select(District).order_by(District.area, District.id)))
+    return render_template("admin/districts.html", districts=rows, form=form,
+                           can_edit=scope.can(current_user, "update", "district"))

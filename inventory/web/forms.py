@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms import IntegerField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, NumberRange
 
 
 class LoginForm(FlaskForm):
@@ -31,3 +31,8 @@ class AuditFilterForm(FlaskForm):
     entity = StringField(_l("Entity"), validators=[Length(max=64)])
     action = StringField(_l("Action"), validators=[Length(max=64)])
     actor = SelectField(_l("Actor"), choices=[], validate_choice=False)
+
+
+class PopulationForm(FlaskForm):
+    population = IntegerField(_l("Resident population"), validators=[DataRequired(), NumberRange(min=0, max=50_000_000)])
+    submit = SubmitField(_l("Save"))

@@ -1,0 +1,36 @@
+"""Administration pages: district populations are editable data, by administrators only."""
+from __future__ import annotations
+
+from sqlmodel import select
+
+from inventory.models import AuditEvent, District
+
+
+def guangyang(db) -> District:
+    db.expire_all()
+    return db.exec(select(District).where(District.code == "guangyang")).one()
+
+
+def test_admin_edits_a_population_and_it_is_audited(login_as, db):
+    district = guangyang(db)
+    response = login_as("admin").post("/admin/districts", data={"district_id": district.id, "population": 600123})
+    assert response.status_code == 302
+    assert guangyang(db).population == 600123
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "district.update")).one().after == {"population": 600123}
+
+
+def test_bad_population_is_refused_and_writes_nothing(login_as, db):
+    district = guangyang(db)
+    client = login_as("admin")
+    for bad in ("-5", "many", ""):
+        client.post("/admin/districts", data={"district_id": district.id, "population": bad})
+    assert guangyang(db).population == district.population
+
+
+def test_others_can_read_but_not_edit(login_as, db):
+    district = guangyang(db)
+    client = login_as("coordinator")
+    page = client.get("/admin/districts").get_data(as_text=True)
+    assert "广阳区" in page and 'name="population"' not in page
+    assert client.post("/admin/districts", data={"district_id": district.id, "population": 1}).status_code == 403
+    assert guangyang(db).population == district.population
