@@ -188,6 +188,9 @@ def api(client: FlaskClient, token_for):
         def delete(self, path: str, **kwargs):
             return self._call("DELETE", path, **kwargs)
 
+        def patch(self, path: str, **kwargs):
+            return self._call("PATCH", path, **kwargs)
+
     return _Api
 
 

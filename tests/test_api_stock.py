@@ -223,3 +223,15 @@ def test_facilities_create_by_the_enterprise_manager(api, db):
 def test_openapi_documents_the_stock_endpoints(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert {"/api/v1/lots", "/api/v1/lots/{lot_id}/movements", "/api/v1/stock/summary", "/api/v1/counts"} <= set(paths)
+
+
+def test_material_update_by_its_bureau_only(api, db):
+    assert api("approver").patch("/materials/WHEAT", json={"rotation_lead_days": 120}).get_json()["rotation_lead_days"] == 120
+    assert api("approver").patch("/materials/WHEAT", json={"active": False}).get_json()["active"] is False
+    assert_error(api("emapprover").patch("/materials/WHEAT", json={"unit": "kg"}), 403, "forbidden")
+    assert_error(api("approver").patch("/materials/WHEAT", json={"shelf_life_days": -1}), 422, "validation_error")
+    assert_error(api("approver").patch("/materials/NOPE", json={"unit": "kg"}), 404, "not_found")
+    db.expire_all()
+    assert db.exec(select(Material).where(Material.code == "WHEAT")).one().unit == "t"
+    retired = {**LOT, "lot_code": "RETIRED-1"}
+    assert "material" in assert_error(api("clerk").post("/lots", json=retired), 422, "validation_error")["fields"]

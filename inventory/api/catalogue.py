@@ -19,6 +19,7 @@ from inventory.api.spec import spec
 from inventory.db import get_session
 from inventory.models import Facility, Material, Organisation
 from inventory.services import catalog, facilities
+from inventory.services.errors import NotFound
 
 Category = Literal["grain", "edible_oil", "meat", "salt", "vegetables", "eggs", "disaster_relief", "flood_control",
                    "epidemic", "small_package"]
@@ -38,6 +39,18 @@ class MaterialCreate(StrictBody):
     policy: Literal["rotate", "scrap"]
     rotation_lead_days: int = Field(default=30, ge=0, le=3650)
     bureau: str | None = Field(default=None, description="responsible bureau code; default: the caller's bureau")
+
+
+class MaterialUpdate(StrictBody):
+    name: str | None = Field(default=None, min_length=1, max_length=128)
+    name_en: str | None = Field(default=None, max_length=128)
+    category: Category | None = None
+    unit: str | None = Field(default=None, min_length=1, max_length=16)
+    shelf_life_days: int | None = Field(default=None, gt=0, le=36500)
+    storage_class: Literal["ambient", "chilled", "frozen", "ultra_low"] | None = None
+    policy: Literal["rotate", "scrap"] | None = None
+    rotation_lead_days: int | None = Field(default=None, ge=0, le=3650)
+    active: bool | None = Field(default=None, description="false takes the material out of the catalogue (定期评估，动态调整)")
 
 
 class FacilityCreate(StrictBody):
@@ -101,6 +114,22 @@ def create_material():
                                        name_zh=body.name, **values)
     session.commit()
     return jsonify(material_public(material)), 201
+
+
+@bp.patch("/materials/<code>")
+@spec.validate(json=MaterialUpdate, resp=Response(HTTP_404=ErrorBody, **ERRORS), tags=["catalogue"])
+def update_material(code: str):
+    """Change a material (the responsible bureau or an administrator); omitted fields stay as they are."""
+    body, session = request.context.json, get_session()
+    material = session.exec(scope.materials_query(session, current_user()).where(Material.code == code)).first()
+    if material is None:
+        raise NotFound(f"material {code} not found")
+    changes = body.model_dump(exclude_none=True)
+    if "name" in changes:
+        changes["name_zh"] = changes.pop("name")
+    catalog.update_material(session=session, actor=current_user(), material=material, **changes)
+    session.commit()
+    return jsonify(material_public(material))
 
 
 @bp.get("/facilities")
