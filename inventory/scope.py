@@ -180,16 +180,20 @@ def require_enterprise_action(session: Session, user: User, action: str, resourc
 
 
 def require_bureau_decision(session: Session, user: User, resource: str, material_ids: set[int]) -> None:
-    """A bureau approver decides only on stock of materials its bureau is responsible for."""
+    """A bureau approver decides only when every material concerned is in its bureau's remit."""
     require(user, "approve", resource)
     bureaus = set(session.exec(select(Material.bureau_id).where(Material.id.in_(material_ids))))
-    if user.org_id not in bureaus:
-        raise Forbidden(f"{resource} concerns materials outside your bureau's remit")
+    if bureaus != {user.org_id}:
+        raise Forbidden(f"this {resource} concerns materials outside your bureau's remit")
+
+
+def may_change_material(user: User, action: str, bureau_id: int) -> bool:
+    return can(user, action, "material") and (user.role == Role.admin or bureau_id == user.org_id)
 
 
 def require_material_owner(session: Session, user: User, action: str, bureau_id: int) -> None:
     require(user, action, "material")
-    if user.role != Role.admin and bureau_id != user.org_id:
+    if not may_change_material(user, action, bureau_id):
         raise Forbidden("the material belongs to another bureau")
 
 

@@ -139,3 +139,30 @@ def test_four_eyes_the_requester_cannot_decide(db):
         workflow.transition(db, row=row, entity="adjustment", action="approve", actor=approver,
                             allowed={("pending", "approve"): "approved"}, requested_by=approver.id)
     assert row.status == "pending"
+
+
+def count_everything(api, count: dict, clerk: str = "reliefclerk") -> None:
+    lines = [{"lot_id": line["lot_id"], "counted": line["book"]} for line in count["lines"]]
+    api(clerk).post(f"/counts/{count['id']}/lines", json={"lines": lines})
+    assert api(clerk).post(f"/counts/{count['id']}/actions/submit", json={}).status_code == 200
+
+
+def test_a_mixed_facility_is_counted_per_bureau(api):
+    """RL-01 holds relief (emergency), flood-control (water) and epidemic (health) stock: no single
+    bureau may approve corrections to another bureau's materials."""
+    everything = api("reliefclerk").post("/counts", json={"facility": "RL-01"}).get_json()
+    count_everything(api, everything)
+    assert_error(api("emapprover").post(f"/counts/{everything['id']}/actions/approve", json={}), 403, "forbidden")
+    api("emapprover").post(f"/counts/{everything['id']}/actions/reject", json={})
+    assert api("emapprover").get(f"/counts/{everything['id']}").status_code == 200
+
+
+def test_a_per_bureau_count_is_approved_by_that_bureau(api):
+    count = api("reliefclerk").post("/counts", json={"facility": "RL-01", "bureau": "BUR-EMERGENCY"}).get_json()
+    assert {line["lot_code"] for line in count["lines"]} == {"TENT-2020-01", "QUILT-2022-03"}
+    count_everything(api, count)
+    assert api("emapprover").post(f"/counts/{count['id']}/actions/approve", json={}).get_json()["status"] == "approved"
+
+
+def test_unknown_bureau_for_a_count_is_422(api):
+    assert_error(api("reliefclerk").post("/counts", json={"facility": "RL-01", "bureau": "BUR-NONE"}), 422, "validation_error")

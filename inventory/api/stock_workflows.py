@@ -37,6 +37,8 @@ class Decision(StrictBody):
 
 class CountCreate(StrictBody):
     facility: str = Field(min_length=1, max_length=32)
+    bureau: str | None = Field(default=None, max_length=32,
+                               description="count only the materials of this bureau (facilities holding several bureaus' stock)")
     note: str = Field(default="", max_length=500)
 
 
@@ -142,7 +144,8 @@ def list_counts():
 def create_count():
     """Open a count of a facility: one line per lot with stock."""
     body, session, user = request.context.json, get_session(), current_user()
-    count = counts.open_count(session=session, actor=user, facility_code=body.facility, note=body.note)
+    count = counts.open_count(session=session, actor=user, facility_code=body.facility, note=body.note,
+                              bureau_code=body.bureau)
     session.commit()
     _, views = counts.lines(session=session, actor=user, count_id=count.id)
     return jsonify(count_public(count, views)), 201

@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from inventory import scope
-from inventory.models import CountMismatch, Facility, Lot, StockCount, StockCountLine, User
+from inventory.models import CountMismatch, Facility, Lot, Material, Organisation, StockCount, StockCountLine, User
 from inventory.services import audit, ledger, workflow
 from inventory.services.errors import Conflict, Invalid, NotFound
 from inventory.timeutil import utcnow
@@ -31,7 +31,10 @@ def _count(session: Session, actor: User, count_id: int) -> StockCount:
     return count
 
 
-def open_count(*, session: Session, actor: User, facility_code: str, note: str = "") -> StockCount:
+def open_count(*, session: Session, actor: User, facility_code: str, note: str = "",
+               bureau_code: str | None = None) -> StockCount:
+    """One line per lot with stock. A facility holding several bureaus' materials is counted per bureau
+    (``bureau_code``), because each bureau approves corrections only to the materials in its remit."""
     facility = scope.visible_facility(session, actor, facility_code)
     scope.require_enterprise_action(session, actor, "open", "count", facility.enterprise_id)
     already = session.exec(select(StockCount.id).where(StockCount.facility_id == facility.id,
@@ -41,7 +44,16 @@ def open_count(*, session: Session, actor: User, facility_code: str, note: str =
     count = StockCount(facility_id=facility.id, enterprise_id=facility.enterprise_id, note=note, opened_by=actor.id)
     session.add(count)
     session.flush()
-    lot_ids = session.exec(select(Lot.id).where(Lot.facility_id == facility.id, Lot.on_hand > 0).order_by(Lot.id))
+    lots_query = select(Lot.id).where(Lot.facility_id == facility.id, Lot.on_hand > 0)
+    if bureau_code:
+        bureau = session.exec(select(Organisation).where(Organisation.code == bureau_code,
+                                                         Organisation.kind == "bureau")).first()
+        if bureau is None:
+            raise Invalid.field("bureau", f"unknown bureau {bureau_code!r}")
+        lots_query = lots_query.where(Lot.material_id.in_(select(Material.id).where(Material.bureau_id == bureau.id)))
+    lot_ids = list(session.exec(lots_query.order_by(Lot.id)))
+    if not lot_ids:
+        raise Invalid.field("facility", "no stock to count here")
     session.add_all([StockCountLine(count_id=count.id, lot_id=lot_id) for lot_id in lot_ids])
     audit.record(session, actor=actor, action="count.open", entity="stock_count", entity_id=count.id,
                  org_id=facility.enterprise_id, after={"facility": facility.code})

@@ -201,3 +201,24 @@ def fefo(
             if remaining <= 0:
                 break
     return picks
+
+
+def plan_fefo_issue(*, session: Session, actor: User, material_id: int, amount: Decimal,
+                    today: date | None = None) -> list[Pick]:
+    """The FEFO picks that cover ``amount`` exactly; refused when the issuable stock falls short."""
+    scope.require(actor, "issue", "lot")
+    amount = ledger.quantity(amount)
+    if amount <= 0:
+        raise Invalid.field("quantity", "must be positive")
+    picks = fefo(session=session, actor=actor, material_id=material_id, quantity=amount, today=today)
+    available = sum((pick.take for pick in picks), Decimal(0))
+    if available < amount:
+        raise Conflict(f"only {available} can be issued from available lots; {amount} requested",
+                       code="insufficient_stock")
+    return picks
+
+
+def issue_fefo(*, session: Session, actor: User, material_id: int, amount: Decimal, note: str = "") -> list[Movement]:
+    """Issue from the earliest-expiring lots in one unit of work: the caller commits, or rolls back on any error."""
+    picks = plan_fefo_issue(session=session, actor=actor, material_id=material_id, amount=amount)
+    return [issue(session=session, actor=actor, lot_id=pick.lot.id, amount=pick.take, note=note) for pick in picks]

@@ -34,7 +34,8 @@ def request_transfer(*, session: Session, actor: User, lot_id: int, to_facility:
     if amount > lot.on_hand:
         raise Invalid.field("quantity", f"only {lot.on_hand} on hand")
     needs_approval = target.enterprise_id != lot.enterprise_id or target.district_id != source.district_id
-    if needs_approval and not reason.strip():
+    reason = (reason or "").strip()
+    if needs_approval and not reason:
         raise Invalid.field("reason", "a transfer to another enterprise or district needs a reason for the bureau")
     transfer = Transfer(lot_id=lot.id, to_facility_id=target.id, enterprise_id=lot.enterprise_id,
                         to_enterprise_id=target.enterprise_id, quantity=amount, needs_approval=needs_approval,

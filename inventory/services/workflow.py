@@ -19,7 +19,7 @@ def transition(
     before = row.status
     target = allowed.get((before, action))
     if target is None:
-        raise Conflict(f"cannot {action} a {entity} that is {before}", code="illegal_transition")
+        raise Conflict(f"cannot {action} this {entity}: it is {before}", code="illegal_transition")
     if requested_by is not None and requested_by == actor.id:
         raise Forbidden("the person who requested this cannot also decide it (four eyes)")
     row.status = target

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlmodel import select
+from wtforms.fields import SelectChoice
 
 from inventory import scope
 from inventory.db import get_session
@@ -29,7 +30,7 @@ def audit():
     session = get_session()
     form = AuditFilterForm(request.args)
     users = {u.id: u for u in session.exec(scope.users_query(session, current_user))}
-    form.actor.choices = [("", "—")] + [(str(u.id), u.username) for u in users.values()]
+    form.actor.choices = [SelectChoice("", "—")] + [SelectChoice(str(u.id), u.username) for u in users.values()]
     query = scope.audit_query(session, current_user)
     if form.entity.data:
         query = query.where(AuditEvent.entity == form.entity.data.strip())

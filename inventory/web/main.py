@@ -15,10 +15,19 @@ bp = Blueprint("main", __name__)
 #: navigation entries: (endpoint, label, resource, action) — shown when scope allows the action
 NAVIGATION = [
     ("main.index", _l("Home"), None, None),
+    ("stock.lot_list", _l("Lots"), "lot", "view"),
+    ("stock_entry.receive", _l("Receive"), "lot", "receive"),
+    ("stock_entry.fefo_issue", _l("Issue (FEFO)"), "lot", "issue"),
+    ("stock_summary.show", _l("Stock summary"), "lot", "view"),
+    ("facilities.index", _l("Facilities"), "facility", "view"),
+    ("catalogue.index", _l("Catalogue"), "material", "view"),
+    ("counts.index", _l("Physical counts"), "count", "open"),
+    ("approvals.index", _l("Approvals"), "transfer", "approve"),
     ("imports.new", _l("Import receipts"), "import", "run"),
     ("admin.audit", _l("Audit log"), "audit", "view"),
     ("admin.organisations", _l("Organisations"), "organisation", "view"),
     ("admin.users", _l("Users"), "user", "view"),
+    ("admin.districts", _l("Districts"), "district", "view"),
 ]
 
 ROLE_LABELS = {

@@ -1,0 +1,168 @@
+"""WTForms forms for the stock pages.
+
+Field names match the field names services put in their errors, so a refusal lands on its field.
+Forms check only the shape of the input; the stock rules stay in the services.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from inventory.services.facilities import SAFETY
+
+ALL = SelectChoice("", "—")
+
+
+class LotFilterForm(FlaskForm):
+    """Read from the query string; ``after_*`` carry the keyset cursor."""
+
+    class Meta:
+        csrf = False
+
+    material = SelectField(_l("Material"), choices=[ALL], default="")
+    enterprise = SelectField(_l("Enterprise"), choices=[ALL], default="")
+    facility = SelectField(_l("Facility"), choices=[ALL], default="")
+    category = SelectField(_l("Category"), choices=[ALL], default="")
+    status = SelectField(_l("Status"), choices=[ALL], default="")
+    expiring_within_days = IntegerField(_l("Expiring within (days)"), validators=[Optional()])
+    limit = IntegerField(_l("Rows per page"), validators=[Optional(), NumberRange(min=1, max=200)])
+    after_date = DateField(validators=[Optional()])
+    after_id = IntegerField(validators=[Optional()])
+
+
+class SummaryForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    group_by = SelectField(_l("Group by"), choices=[
+        SelectChoice("material", _l("Material")), SelectChoice("category", _l("Category")),
+        SelectChoice("enterprise", _l("Enterprise")), SelectChoice("district", _l("District")),
+    ], default="material")
+
+
+class ReceiptForm(FlaskForm):
+    material = SelectField(_l("Material"), choices=[])
+    facility = SelectField(_l("Facility"), choices=[])
+    lot_code = StringField(_l("Lot code"), validators=[DataRequired(), Length(max=64)])
+    quantity = DecimalField(_l("Quantity"), validators=[InputRequired()])
+    production_date = DateField(_l("Production date"), validators=[Optional()])
+    expiry_date = DateField(_l("Expiry date"), validators=[Optional()],
+                            description=_l("Leave empty to derive it from the material's shelf life."))
+    received_on = DateField(_l("Received on"), validators=[Optional()], description=_l("Today when left empty."))
+    quality_grade = StringField(_l("Quality grade"), validators=[Length(max=32)], default="")
+    inspection_result = StringField(_l("Inspection result"), validators=[Length(max=255)], default="")
+    note = StringField(_l("Note"), validators=[Length(max=500)], default="")
+    submit = SubmitField(_l("Receive"))
+
+
+class IssueForm(FlaskForm):
+    quantity = DecimalField(_l("Quantity"), validators=[InputRequired()])
+    note = StringField(_l("Note"), validators=[Length(max=500)], default="")
+    submit = SubmitField(_l("Issue"))
+
+
+class AdjustmentForm(FlaskForm):
+    quantity = DecimalField(_l("Change (signed)"), validators=[InputRequired()],
+                            description=_l("Negative to write down, positive to write up."))
+    note = StringField(_l("Reason"), validators=[Length(max=500)], default="")
+    submit = SubmitField(_l("Adjust"))
+
+
+class HoldForm(FlaskForm):
+    status = SelectField(_l("New status"), choices=[
+        SelectChoice("quality_hold", _l("Quality hold")), SelectChoice("quarantined", _l("Quarantined")),
+        SelectChoice("available", _l("Release")),
+    ])
+    reason = StringField(_l("Reason"), validators=[Length(max=500)], default="")
+    submit = SubmitField(_l("Change status"))
+
+
+class TransferForm(FlaskForm):
+    to_facility = StringField(_l("To facility (code)"), validators=[DataRequired(), Length(max=32)],
+                              render_kw={"list": "transfer-targets", "autocomplete": "off"})
+    quantity = DecimalField(_l("Quantity"), validators=[InputRequired()])
+    reason = StringField(_l("Reason"), validators=[Length(max=500)], default="",
+                         description=_l("Needed when the stock leaves the enterprise or the district."))
+    submit = SubmitField(_l("Transfer"))
+
+
+class FefoIssueForm(FlaskForm):
+    """Step one proposes the lots (``preview``); step two issues from them (``confirm``)."""
+
+    material = SelectField(_l("Material"), choices=[])
+    quantity = DecimalField(_l("Quantity"), validators=[InputRequired()])
+    note = StringField(_l("Note"), validators=[Length(max=500)], default="")
+    preview = SubmitField(_l("Propose lots"))
+    confirm = SubmitField(_l("Issue from these lots"))
+
+
+class SafetyCheckForm(FlaskForm):
+    fire_safety = BooleanField(_l("Fire safety system in place"))
+    fire_checked_on = DateField(_l("Fire safety last checked"), validators=[Optional()])
+    theft_safety = BooleanField(_l("Theft prevention in place"))
+    theft_checked_on = DateField(_l("Theft prevention last checked"), validators=[Optional()])
+    flood_safety = BooleanField(_l("Flood prevention in place"))
+    flood_checked_on = DateField(_l("Flood prevention last checked"), validators=[Optional()])
+    submit = SubmitField(_l("Record safety check"))
+
+    def checks(self) -> dict:
+        return {name: self[name].data for name in SAFETY}
+
+
+class OpenCountForm(FlaskForm):
+    facility = SelectField(_l("Facility"), choices=[])
+    bureau = SelectField(_l("Only the materials of"), choices=[], validate_choice=False)
+    note = StringField(_l("Note"), validators=[Length(max=500)], default="")
+    submit = SubmitField(_l("Open count"))
+
+
+class CountCsvForm(FlaskForm):
+    file = FileField(_l("CSV file (columns lot_code, counted)"),
+                     validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("A .csv file, please."))])
+    submit = SubmitField(_l("Upload counted quantities"))
+
+
+class ConfirmForm(FlaskForm):
+    """Only the CSRF token and a button, for plain POST actions such as submitting a count."""
+
+    submit = SubmitField(_l("Submit for approval"))
+
+
+class DecisionForm(FlaskForm):
+    note = StringField(_l("Note"), validators=[Length(max=500)], default="")
+    approve = SubmitField(_l("Approve"))
+    reject = SubmitField(_l("Reject"))
+
+    @property
+    def action(self) -> str:
+        return "approve" if self.approve.data else "reject"
+
+
+class CountedForm(FlaskForm):
+    """One text field per lot (``lot_<id>``), added by ``counted_form``."""
+
+    submit = SubmitField(_l("Save counted quantities"))
+
+    def counted(self) -> dict[int, str]:
+        return {int(field.short_name[4:]): field.data.strip() for field in self
+                if field.short_name.startswith("lot_") and field.data and field.data.strip()}
+
+
+def counted_form(lot_ids: Iterable[int], current: dict[int, object], **kwargs) -> CountedForm:
+    """Build the form for this count's lots; the service checks each quantity."""
+
+    class _Form(CountedForm):
+        pass
+
+    for lot_id in lot_ids:
+        value = current.get(lot_id)
+        setattr(_Form, f"lot_{lot_id}", StringField(default="" if value is None else str(value),
+                                                    validators=[Length(max=32)]))
+    return _Form(**kwargs)
+

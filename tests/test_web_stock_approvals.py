@@ -1,0 +1,102 @@
+"""The bureau approver's page: pending transfers and write-downs in the bureau's remit, approved or rejected."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlmodel import select
+
+from inventory.models import Adjustment, Lot, Movement, Transfer
+from tests.conftest import count_rows
+
+
+def lot_coded(db, code: str) -> Lot:
+    db.expire_all()
+    return db.exec(select(Lot).where(Lot.lot_code == code)).one()
+
+
+@pytest.fixture
+def english(client):
+    client.get("/lang/en")
+    return client
+
+
+@pytest.fixture
+def pending_transfer(login_as, db) -> Transfer:
+    """Wheat moved from Anci to Guangyang: another district, so the grain bureau must approve."""
+    lot = lot_coded(db, "WH-2024-001")
+    response = login_as("clerk").post(f"/stock/lots/{lot.id}/transfer", data={
+        "transfer-to_facility": "GR-03", "transfer-quantity": "300", "transfer-reason": "closer to the city"})
+    assert response.status_code == 302
+    db.expire_all()
+    return db.exec(select(Transfer)).one()
+
+
+@pytest.fixture
+def pending_adjustment(login_as, db) -> Adjustment:
+    lot = lot_coded(db, "RI-2024-007")
+    login_as("clerk").post(f"/stock/lots/{lot.id}/adjust", data={"adjust-quantity": "-400", "adjust-note": "mould"})
+    db.expire_all()
+    return db.exec(select(Adjustment)).one()
+
+
+def test_approvals_page_is_for_bureau_approvers(login_as):
+    assert login_as("approver").get("/approvals/").status_code == 200
+    for username in ("clerk", "officer", "coordinator"):
+        assert login_as(username).get("/approvals/").status_code == 403
+
+
+def test_pending_requests_show_only_to_the_bureau_responsible(login_as, pending_transfer, pending_adjustment):
+    grain = login_as("approver").get("/approvals/").get_data(as_text=True)
+    assert f'data-transfer-id="{pending_transfer.id}"' in grain
+    assert f'data-adjustment-id="{pending_adjustment.id}"' in grain
+    emergency = login_as("emapprover").get("/approvals/").get_data(as_text=True)
+    assert "data-transfer-id" not in emergency and "data-adjustment-id" not in emergency
+
+
+def test_approving_a_transfer_moves_the_stock(login_as, db, pending_transfer):
+    assert lot_coded(db, "WH-2024-001").on_hand == Decimal("3000.000")
+    response = login_as("approver").post(f"/approvals/transfer/{pending_transfer.id}",
+                                         data={f"transfer-{pending_transfer.id}-approve": "1"})
+    assert response.status_code == 302
+    db.expire_all()
+    assert db.get(Transfer, pending_transfer.id).status == "executed"
+    assert lot_coded(db, "WH-2024-001").on_hand == Decimal("2700.000")
+    assert lot_coded(db, f"WH-2024-001-T{pending_transfer.id}").on_hand == Decimal("300.000")
+
+
+def test_rejecting_a_transfer_moves_nothing(login_as, db, pending_transfer):
+    before = count_rows(db, Movement)
+    login_as("approver").post(f"/approvals/transfer/{pending_transfer.id}",
+                              data={f"transfer-{pending_transfer.id}-reject": "1"})
+    db.expire_all()
+    assert db.get(Transfer, pending_transfer.id).status == "rejected"
+    assert count_rows(db, Movement) == before
+
+
+def test_approving_a_write_down_posts_it(login_as, db, pending_adjustment):
+    login_as("approver").post(f"/approvals/adjustment/{pending_adjustment.id}",
+                              data={f"adjustment-{pending_adjustment.id}-approve": "1",
+                                    f"adjustment-{pending_adjustment.id}-note": "photos seen"})
+    db.expire_all()
+    decided = db.get(Adjustment, pending_adjustment.id)
+    assert (decided.status, decided.decision_note) == ("approved", "photos seen")
+    assert lot_coded(db, "RI-2024-007").on_hand == Decimal("2100.000")
+
+
+def test_another_bureau_cannot_decide(login_as, db, pending_adjustment):
+    response = login_as("emapprover").post(f"/approvals/adjustment/{pending_adjustment.id}",
+                                           data={f"adjustment-{pending_adjustment.id}-approve": "1"})
+    assert response.status_code == 403
+    db.expire_all()
+    assert db.get(Adjustment, pending_adjustment.id).status == "pending"
+
+
+def test_deciding_twice_is_refused(login_as, db, english, pending_adjustment):
+    client = login_as("approver")
+    url = f"/approvals/adjustment/{pending_adjustment.id}"
+    client.post(url, data={f"adjustment-{pending_adjustment.id}-reject": "1"})
+    again = client.post(url, data={f"adjustment-{pending_adjustment.id}-approve": "1"}, follow_redirects=True)
+    assert "cannot approve this adjustment: it is rejected" in again.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(Adjustment, pending_adjustment.id).status == "rejected"
