@@ -7,7 +7,7 @@ enterprise or the blood station sees only its own rows.
 """
 from __future__ import annotations
 
-from sqlalchemy import false, or_
+from sqlalchemy import false, or_, true
 from sqlmodel import Session, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -62,8 +62,17 @@ def require(user: User, action: str, resource: str) -> None:
 
 
 def org_kind(session: Session, user: User) -> str:
-    org = session.get(Organisation, user.org_id)
-    return org.kind if org else ""
+    """Cached on the session (a request or task): every scoped query asks, and the kind cannot change."""
+    cache = session.info.setdefault("org_kinds", {})
+    if user.org_id not in cache:
+        org = session.get(Organisation, user.org_id)
+        cache[user.org_id] = org.kind if org else ""
+    return cache[user.org_id]
+
+
+def remember_org_kind(session: Session, user: User, kind: str) -> None:
+    """For callers that loaded the kind with the user anyway (token authentication)."""
+    session.info.setdefault("org_kinds", {})[user.org_id] = kind
 
 
 def sees_whole_city(session: Session, user: User) -> bool:
@@ -132,7 +141,7 @@ def lot_filter(session: Session, user: User):
     """A WHERE clause over ``Lot`` for this user's stock; reused by summaries, exports and scans."""
     reach = _stock_reach(session, user)
     if reach == "all":
-        return Lot.id.is_not(None)
+        return true()
     if reach == "bureau":
         return Lot.material_id.in_(select(Material.id).where(Material.bureau_id == user.org_id))
     if reach == "enterprise":

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from inventory.models import ApiToken, District, Organisation, User
 from inventory.models.enums import OrgKind, Role
+from inventory import scope
 from inventory.services import audit
 from inventory.services.errors import Conflict, Invalid, NotFound
 from inventory.timeutil import utcnow
@@ -134,12 +135,15 @@ def revoke_token(*, session: Session, user: User, token_id: int) -> ApiToken:
 
 
 def user_for_token(*, session: Session, token: str) -> User | None:
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == _token_digest(token))).first()
-    if row is None or row.revoked_at is not None:
+    found = session.exec(select(ApiToken, User, Organisation.kind).join(User, User.id == ApiToken.user_id)
+                         .join(Organisation, Organisation.id == User.org_id)
+                         .where(ApiToken.token_hash == _token_digest(token))).first()
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    row, user, kind = found
+    if row.revoked_at is not None or not user.active:
         return None
+    scope.remember_org_kind(session, user, kind)
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > TOKEN_TOUCH_INTERVAL:
         row.last_used_at = now

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, or_, update
+from sqlalchemy import and_, case, func, insert, or_, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from inventory.models import Lot, Movement, User
@@ -74,36 +75,38 @@ def post_movement(
     """Append one movement and move on_hand with it; the caller commits. ``amount`` is signed."""
     amount = quantity(amount)
     _check_sign(kind, amount)
-    guards = [Lot.id == lot_id, Lot.on_hand + amount >= 0]
+    lots, movements = Lot.__table__, Movement.__table__
+    guards = [lots.c.id == lot_id, lots.c.on_hand + amount >= 0]
     if kind in NEEDS_AVAILABLE:
-        guards += [Lot.status == "available", Lot.expiry_date >= (today or business_today())]
+        guards += [lots.c.status == "available", lots.c.expiry_date >= (today or business_today())]
     new_status = case(
-        (Lot.status.in_(AUTO_STATUSES), case((Lot.on_hand + amount == 0, "depleted"), else_="available")),
-        else_=Lot.status,
+        (lots.c.status.in_(AUTO_STATUSES), case((lots.c.on_hand + amount == 0, "depleted"), else_="available")),
+        else_=lots.c.status,
     )
-    row = session.execute(
-        update(Lot)
-        .where(and_(*guards))
-        .values(on_hand=Lot.on_hand + amount, movement_count=Lot.movement_count + 1, status=new_status)
-        .returning(Lot.on_hand, Lot.movement_count, Lot.last_hash)
-        .execution_options(synchronize_session=False)
+    # Core statements on the session's connection: the ORM's bulk-update bookkeeping doubled the cost
+    connection = session.connection()
+    row = connection.execute(
+        update(lots).where(and_(*guards))
+        .values(on_hand=lots.c.on_hand + amount, movement_count=lots.c.movement_count + 1, status=new_status)
+        .returning(lots.c.on_hand, lots.c.movement_count, lots.c.last_hash, lots.c.status)
     ).first()
     if row is None:
         _explain_refusal(session, lot_id, kind, amount, today)
-    on_hand_after, seq, prev_hash = Decimal(row[0]).quantize(QUANTUM), row[1], row[2]
+    on_hand_after, seq, prev_hash, status = Decimal(row[0]).quantize(QUANTUM), row[1], row[2], row[3]
+    actor_id = actor.id if actor else None
     at = utcnow()
     digest = chain_hash(prev_hash, lot_id=lot_id, seq=seq, kind=kind, amount=amount, on_hand_after=on_hand_after,
-                        at=at, actor_id=actor.id if actor else None, ref_type=ref_type, ref_id=ref_id, note=note)
-    movement = Movement(lot_id=lot_id, seq=seq, kind=kind, quantity=amount, on_hand_after=on_hand_after, at=at,
-                        actor_id=actor.id if actor else None, ref_type=ref_type, ref_id=ref_id, note=note,
-                        prev_hash=prev_hash, hash=digest)
-    session.add(movement)
-    session.execute(update(Lot).where(Lot.id == lot_id).values(last_hash=digest)
-                    .execution_options(synchronize_session=False))
-    session.flush()
-    if session.identity_key(Lot, lot_id) in session.identity_map:
-        session.refresh(session.get(Lot, lot_id))
-    return movement
+                        at=at, actor_id=actor_id, ref_type=ref_type, ref_id=ref_id, note=note)
+    values = dict(lot_id=lot_id, seq=seq, kind=kind, quantity=amount, on_hand_after=on_hand_after, at=at,
+                  actor_id=actor_id, ref_type=ref_type, ref_id=ref_id, note=note, prev_hash=prev_hash, hash=digest)
+    movement_id = connection.execute(insert(movements).values(**values).returning(movements.c.id)).scalar_one()
+    connection.execute(update(lots).where(lots.c.id == lot_id).values(last_hash=digest))
+    loaded = session.identity_map.get(session.identity_key(Lot, lot_id))
+    if loaded is not None:
+        for name, value in (("on_hand", on_hand_after), ("movement_count", seq), ("last_hash", digest),
+                            ("status", status)):
+            set_committed_value(loaded, name, value)
+    return Movement(id=movement_id, **values)
 
 
 def _explain_refusal(session: Session, lot_id: int, kind: str, amount: Decimal, today: date | None) -> None:

@@ -75,16 +75,26 @@ def summary(*, session: Session, actor: User, group_by: str) -> list[SummaryRow]
         "enterprise": (Organisation.code, Organisation.name),
         "district": (District.code, District.name_zh),
     }[group_by]
-    query = (
-        select(*key_columns, Material.unit, func.count(Lot.id), func.coalesce(func.sum(Lot.on_hand), 0))
-        .select_from(Lot)
-        .join(Material, Material.id == Lot.material_id)
+    # aggregate the lots on integer ids first, then name the few resulting groups: sorting a million
+    # lots by text keys is what made the enterprise summary spill to disk
+    ids = {"material": [Lot.material_id], "category": [Lot.material_id],
+           "enterprise": [Lot.enterprise_id, Lot.material_id], "district": [Lot.facility_id, Lot.material_id]}[group_by]
+    groups = (
+        select(*ids, func.count().label("lots"), func.sum(Lot.on_hand).label("total"))
         .where(scope.lot_filter(session, actor), Lot.on_hand > 0)
+        .group_by(*ids)
+        .subquery()
+    )
+    query = (
+        select(*key_columns, Material.unit, func.sum(groups.c.lots), func.coalesce(func.sum(groups.c.total), 0))
+        .select_from(groups)
+        .join(Material, Material.id == groups.c.material_id)
     )
     if group_by == "enterprise":
-        query = query.join(Organisation, Organisation.id == Lot.enterprise_id)
+        query = query.join(Organisation, Organisation.id == groups.c.enterprise_id)
     if group_by == "district":
-        query = query.join(Facility, Facility.id == Lot.facility_id).join(District, District.id == Facility.district_id)
+        query = (query.join(Facility, Facility.id == groups.c.facility_id)
+                 .join(District, District.id == Facility.district_id))
     query = query.group_by(*key_columns, Material.unit).order_by(key_columns[0], Material.unit)
-    return [SummaryRow(key=k, name=n, unit=u, lot_count=c, on_hand=Decimal(total), plan_quantity=None, coverage=None)
+    return [SummaryRow(key=k, name=n, unit=u, lot_count=int(c), on_hand=Decimal(total), plan_quantity=None, coverage=None)
             for k, n, u, c, total in session.execute(query)]
