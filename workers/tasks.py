@@ -1,10 +1,11 @@
 """Tasks take ids or plain values and call one service function each."""
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Celery, shared_task
+from kombu.exceptions import OperationalError
 
 from inventory.db import session_scope
-from inventory.services import system
+from inventory.services import imports, system
 
 
 @shared_task(name="workers.tasks.heartbeat")
@@ -14,3 +15,27 @@ def heartbeat(source: str = "worker") -> str:
         system.record_heartbeat(session=session, name=source)
         session.commit()
     return "ok"
+
+
+@shared_task(name="workers.tasks.run_import")
+def run_import(job_id: int) -> str:
+    """Checks and (unless a dry run) writes one receipt import; a redelivered message finds it claimed."""
+    with session_scope() as session:
+        return imports.run_job(session=session, job_id=job_id).status
+
+
+def enqueue_import(celery_app: Celery, job_id: int, *, timeout: float) -> bool:
+    """Hand a committed import job to a worker; True when one will run it.
+
+    Call it only after the commit that created the job, so the worker finds the row. DESIGN §3: a request
+    never fails because the broker is down — when the broker cannot be reached within ``timeout`` the job
+    runs here, in the calling process, before this returns (False).
+    """
+    try:
+        with celery_app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
+            celery_app.send_task(run_import.name, args=(job_id,), connection=connection, retry=False)
+    except OperationalError:
+        run_import.run(job_id)
+        return False
+    return True

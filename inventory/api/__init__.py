@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from inventory.api import accounts, catalogue, health, lots, stock_workflows  # noqa: F401  (routes register on import)
+    from inventory.api import accounts, catalogue, exports, health, lots, stock_workflows  # noqa: F401  (routes register on import)
     from inventory.api.blueprint import bp
     from inventory.extensions import csrf
 

@@ -1,13 +1,116 @@
 """Receipt imports from CSV/XLSX: upload, dry-run preview, progress, commit."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import RadioField, SubmitField
+from wtforms.fields import SelectChoice
+
+from inventory import scope
+from inventory.db import get_session
+from inventory.models import ImportJob
+from inventory.services import imports, receipt_files
+from inventory.services.errors import Forbidden
+from inventory.web.exports import download
+from inventory.web.forms import EmptyForm
+from workers.tasks import enqueue_import
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
+FINISHED = ("done", "failed")
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("Receipt file (CSV or XLSX)"),
+                     validators=[FileRequired(),
+                                 FileAllowed(list(receipt_files.FORMATS), _l("Upload a .csv or .xlsx file."))])
+    mode = RadioField(_l("What to do"), default="dry_run",
+                      choices=[SelectChoice("dry_run", _l("Check only (dry run): write nothing")),
+                               SelectChoice("import", _l("Import: write every row if all are valid"))])
+    submit = SubmitField(_l("Upload"))
+
+
+def _require_run() -> None:
+    if not scope.can(current_user, "run", "import"):
+        raise Forbidden("only enterprise staff import receipts")
+
+
+def _start(job: ImportJob) -> None:
+    """Enqueue after the commit that created the job, so the worker finds it."""
+    get_session().commit()
+    if not enqueue_import(current_app.extensions["celery"], job.id,
+                          timeout=current_app.config["BROKER_HEALTH_TIMEOUT"]):
+        flash(_("The task queue is not reachable, so the file was processed right away."), "warning")
+
+
+def progress(job: ImportJob) -> dict:
+    """What the job page polls. An import checks every row, then writes them: two halves of the bar."""
+    total = max(job.total_rows, 1)
+    done = job.processed_rows + (0 if job.dry_run else job.created_lots)
+    percent = 100 if job.status in FINISHED else int(100 * done / (total if job.dry_run else 2 * total))
+    return {"status": job.status, "dry_run": job.dry_run, "total_rows": job.total_rows,
+            "processed_rows": job.processed_rows, "created_lots": job.created_lots,
+            "error_count": len(job.errors or []), "percent": percent, "finished": job.status in FINISHED}
 
 
 @bp.get("/")
 @login_required
 def new():
-    return render_template("imports/new.html")
+    _require_run()
+    session = get_session()
+    return render_template("imports/new.html", form=UploadForm(),
+                           jobs=imports.recent_jobs(session=session, actor=current_user))
+
+
+@bp.post("/")
+@login_required
+def upload():
+    _require_run()
+    form = UploadForm()
+    session = get_session()
+    if not form.validate_on_submit():
+        return render_template("imports/new.html", form=form,
+                               jobs=imports.recent_jobs(session=session, actor=current_user)), 422
+    job = imports.create_job(session=session, actor=current_user, filename=form.file.data.filename or "upload",
+                             content=form.file.data.read(), dry_run=form.mode.data == "dry_run")
+    _start(job)
+    return redirect(url_for("imports.show", job_id=job.id))
+
+
+@bp.get("/template.csv")
+@login_required
+def template():
+    return download(receipt_files.template(), "csv")
+
+
+@bp.get("/<int:job_id>")
+@login_required
+def show(job_id: int):
+    job = imports.visible_job(get_session(), current_user, job_id)
+    finished = job.status in FINISHED
+    return render_template("imports/show.html", job=job, progress=progress(job), form=EmptyForm(),
+                           rows=imports.preview(job) if finished else [],
+                           error_rows={e["row"] for e in job.errors or []},
+                           labels={key: _(label) for key, label in receipt_files.TEMPLATE_COLUMNS},
+                           can_import=job.dry_run and job.status == "done" and not job.errors
+                           and scope.can(current_user, "run", "import"))
+
+
+@bp.get("/<int:job_id>/progress")
+@login_required
+def progress_json(job_id: int):
+    return jsonify(progress(imports.visible_job(get_session(), current_user, job_id)))
+
+
+@bp.post("/<int:job_id>/import")
+@login_required
+def import_checked(job_id: int):
+    if not EmptyForm().validate_on_submit():
+        flash(_("The form expired; please try again."), "danger")
+        return redirect(url_for("imports.show", job_id=job_id))
+    job = imports.import_checked(session=get_session(), actor=current_user, job_id=job_id)
+    _start(job)
+    return redirect(url_for("imports.show", job_id=job.id))

@@ -24,6 +24,7 @@ NAVIGATION = [
     ("counts.index", _l("Physical counts"), "count", "open"),
     ("approvals.index", _l("Approvals"), "transfer", "approve"),
     ("imports.new", _l("Import receipts"), "import", "run"),
+    ("exports.index", _l("Export stock"), "lot", "export"),
     ("admin.audit", _l("Audit log"), "audit", "view"),
     ("admin.organisations", _l("Organisations"), "organisation", "view"),
     ("admin.users", _l("Users"), "user", "view"),

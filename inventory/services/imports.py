@@ -1,0 +1,232 @@
+"""Receipt imports from CSV or XLSX files, run as jobs: check every row, then write all or nothing.
+
+A job reads its file twice. The check pass validates every row (``lots.validate_receipt``, duplicate lot
+codes inside the file, cell formats) and writes nothing; a dry run stops there. An import whose check
+pass found no error writes every row through ``lots.receive_lot`` in one transaction, so stock changes
+only through the ledger and a failure at any row (or at the commit) rolls everything back.
+
+Progress goes to the ``ImportJob`` row through a second session with its own connection, committed
+every ``progress_every`` rows, so a poller sees it while the receipts are still uncommitted in the work
+session. The work session touches the job row only once, at the end, in the same transaction as the
+receipts: a job says ``done`` exactly when its lots exist.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from inventory import scope
+from inventory.models import ImportJob, User
+from inventory.services import audit, lots
+from inventory.services.errors import Conflict, DomainError, Invalid, NotFound
+from inventory.services.receipt_files import RowError, file_format, read_header, spreadsheet_rows, to_receipt
+from inventory.timeutil import utcnow
+
+PROGRESS_EVERY = 200
+MAX_ERRORS = 500
+
+
+def _domain_errors(row: int | None, error: DomainError) -> list[RowError]:
+    if not error.fields:
+        field = "lot_code" if error.code == "duplicate_code" else ""
+        return [RowError(row, field, error.message)]
+    return [RowError(row, field, message) for field, messages in error.fields.items() for message in messages]
+
+
+class Progress:
+    """The job row's progress, written in short transactions of a session on its own connection."""
+
+    def __init__(self, engine: Engine, job_id: int):
+        self.session = Session(engine)
+        self.job_id = job_id
+        #: SQLite has one writer at a time and the import holds it until its commit
+        self.concurrent_writes = engine.dialect.name != "sqlite"
+
+    def claim(self) -> bool:
+        """queued -> running, once: a redelivered task message finds the job taken and does nothing."""
+        result = self.session.execute(update(ImportJob)
+                                      .where(ImportJob.id == self.job_id, ImportJob.status == "queued")
+                                      .values(status="running"))
+        self.session.commit()
+        return result.rowcount == 1
+
+    def report(self, **values: Any) -> None:
+        self.session.execute(update(ImportJob).where(ImportJob.id == self.job_id).values(**values))
+        self.session.commit()
+
+    def finish(self, status: str, errors: list[RowError], **values: Any) -> None:
+        self.report(status=status, errors=_stored(errors), finished_at=utcnow(), **values)
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def _stored(errors: list[RowError]) -> list[dict[str, Any]]:
+    """At most MAX_ERRORS entries, so a wholly wrong file does not bloat the job row."""
+    kept = [e.as_dict() for e in errors[:MAX_ERRORS]]
+    if len(errors) > MAX_ERRORS:
+        kept.append(RowError(None, "", f"{len(errors) - MAX_ERRORS} more errors not listed").as_dict())
+    return kept
+
+
+def check_rows(*, session: Session, actor: User, job: ImportJob, progress: Progress, progress_every: int,
+               today: date | None = None) -> list[RowError]:
+    """Every problem of every row, without writing anything; progress is reported as rows are checked."""
+    rows = spreadsheet_rows(job.content, job.filename)
+    header = next(rows, None)
+    if header is None:
+        return [RowError(None, "file", "the file is empty")]
+    columns, errors = read_header(header[1], header[0])
+    if errors:
+        return errors
+    first_row_of: dict[str, int] = {}
+    checked = 0
+    for number, cells in rows:
+        receipt, problems = to_receipt(cells, columns)
+        errors += [RowError(number, field, message) for field, message in problems.items()]
+        if receipt is not None:
+            code = receipt.lot_code.strip()
+            if code and code in first_row_of:
+                errors.append(RowError(number, "lot_code", f"lot code {code} is also on row {first_row_of[code]}"))
+            first_row_of.setdefault(code, number)
+            try:
+                lots.validate_receipt(session, actor, receipt, today=today)
+            except DomainError as error:
+                errors += _domain_errors(number, error)
+        checked += 1
+        if checked % progress_every == 0:
+            progress.report(processed_rows=checked)
+    progress.report(processed_rows=checked)
+    return errors
+
+
+def _receipts(job: ImportJob) -> Iterator[tuple[int, lots.Receipt]]:
+    rows = spreadsheet_rows(job.content, job.filename)
+    _, header = next(rows)
+    columns, _ = read_header(header, 1)
+    for number, cells in rows:
+        receipt, _ = to_receipt(cells, columns)
+        yield number, receipt
+
+
+def write_rows(*, session: Session, actor: User, job: ImportJob, progress: Progress, progress_every: int,
+               today: date | None = None) -> list[RowError]:
+    """Receive every row in the work session's one transaction; commit only when all succeeded."""
+    created = 0
+    number: int | None = None
+    try:
+        for number, receipt in _receipts(job):
+            lots.receive_lot(session=session, actor=actor, receipt=receipt, today=today)
+            created += 1
+            if progress.concurrent_writes and created % progress_every == 0:
+                progress.report(created_lots=created)
+        number = None
+        audit.record(session, actor=actor, action="import.commit", entity="import_job", entity_id=job.id,
+                     org_id=job.enterprise_id, after={"filename": job.filename, "created_lots": created})
+        session.execute(update(ImportJob).where(ImportJob.id == job.id)
+                        .values(status="done", created_lots=created, errors=[], finished_at=utcnow()))
+        session.commit()
+    except DomainError as error:
+        session.rollback()
+        return _domain_errors(number, error)
+    except IntegrityError:
+        session.rollback()
+        return [RowError(number, "lot_code", "another import or receipt used one of these lot codes meanwhile")]
+    return []
+
+
+def run_job(*, session: Session, job_id: int, progress_every: int = PROGRESS_EVERY,
+            today: date | None = None) -> ImportJob:
+    """Check the job's file and, unless it is a dry run, write it; the job row records the outcome."""
+    if session.get(ImportJob, job_id) is None:
+        raise NotFound("import not found")
+    progress = Progress(session.get_bind().engine, job_id)
+    try:
+        if progress.claim():
+            _run(session=session, job_id=job_id, progress=progress, progress_every=progress_every, today=today)
+    except Exception:
+        session.rollback()
+        progress.session.rollback()
+        progress.finish("failed", [RowError(None, "", "the import stopped on an unexpected error; it is logged")])
+        raise
+    finally:
+        progress.close()
+    session.expire_all()
+    return session.get(ImportJob, job_id)
+
+
+def _run(*, session: Session, job_id: int, progress: Progress, progress_every: int, today: date | None) -> None:
+    job = session.get(ImportJob, job_id)
+    actor = session.get(User, job.user_id)
+    if actor is None or not actor.active or actor.org_id != job.enterprise_id or not scope.can(actor, "run", "import"):
+        progress.finish("failed", [RowError(None, "", "the uploader may no longer import for this enterprise")])
+        return
+    try:
+        total = sum(1 for _ in spreadsheet_rows(job.content, job.filename)) - 1
+    except Invalid as error:
+        progress.finish("failed", [RowError(None, "file", error.message)])
+        return
+    progress.report(total_rows=max(total, 0))
+    errors = check_rows(session=session, actor=actor, job=job, progress=progress, progress_every=progress_every,
+                        today=today)
+    session.rollback()  # end the read-only check pass; the write pass is one transaction of its own
+    if errors or job.dry_run:
+        progress.finish("done" if job.dry_run else "failed", errors)
+        return
+    errors = write_rows(session=session, actor=actor, job=job, progress=progress, progress_every=progress_every,
+                        today=today)
+    if errors:
+        progress.finish("failed", errors, created_lots=0)
+
+
+def create_job(*, session: Session, actor: User, filename: str, content: bytes, dry_run: bool) -> ImportJob:
+    """A queued job for the uploader's enterprise; the caller commits, then enqueues it."""
+    scope.require(actor, "run", "import")
+    file_format(filename)
+    if not content:
+        raise Invalid.field("file", "the file is empty")
+    job = ImportJob(user_id=actor.id, enterprise_id=actor.org_id, filename=filename[-255:], content=content,
+                    dry_run=dry_run)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def visible_job(session: Session, actor: User, job_id: int) -> ImportJob:
+    job = session.exec(scope.enterprise_rows_query(session, actor, ImportJob).where(ImportJob.id == job_id)).first()
+    if job is None:
+        raise NotFound("import not found")
+    return job
+
+
+def recent_jobs(*, session: Session, actor: User, limit: int = 20) -> list[ImportJob]:
+    query = scope.enterprise_rows_query(session, actor, ImportJob)
+    return list(session.exec(query.order_by(ImportJob.id.desc()).limit(limit)))
+
+
+def import_checked(*, session: Session, actor: User, job_id: int) -> ImportJob:
+    """A real import of the file a clean dry run checked; the caller commits, then enqueues it."""
+    checked = visible_job(session, actor, job_id)
+    if not checked.dry_run or checked.status != "done" or checked.errors:
+        raise Conflict("only a finished dry run without errors can be imported", code="illegal_transition")
+    return create_job(session=session, actor=actor, filename=checked.filename, content=checked.content, dry_run=False)
+
+
+def preview(job: ImportJob, limit: int = 20) -> list[tuple[int, list[Any]]]:
+    """The first rows of the file as the spreadsheet shows them; an unreadable file has none."""
+    try:
+        rows = []
+        for item in spreadsheet_rows(job.content, job.filename):
+            rows.append(item)
+            if len(rows) > limit:
+                break
+        return rows
+    except Invalid:
+        return []
+
