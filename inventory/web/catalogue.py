@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from inventory import scope
 from inventory.db import get_session
 from inventory.models import Material, Organisation
+from inventory.models.enums import OrgKind
 from inventory.services import catalog
 from inventory.services.errors import DomainError
 from inventory.web.stock_display import CATEGORY_LABELS
@@ -51,7 +52,8 @@ def index():
     if category in CATEGORY_LABELS:
         query = query.where(Material.category == category)
     materials = list(session.exec(query.order_by(Material.category, Material.code)))
-    bureaus = dict(session.execute(select(Organisation.id, Organisation.name)).all())
+    bureaus = dict(session.execute(
+        select(Organisation.id, Organisation.name).where(Organisation.kind == OrgKind.bureau)).all())
     editable = {m.id for m in materials if scope.may_change_material(current_user, "update", m.bureau_id)}
     return render_template("catalogue/index.html", materials=materials, bureaus=bureaus, category=category,
                            editable=editable, can_create=scope.can(current_user, "create", "material"), **_labels())
