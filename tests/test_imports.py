@@ -284,3 +284,22 @@ def test_an_import_job_runs_on_a_real_worker_and_its_progress_reaches_done(app, 
     percents = [p["percent"] for p in seen]
     assert percents == sorted(percents) and any(0 < percent < 100 for percent in percents)
     assert count_rows(db, Lot) == 15 + 450
+
+
+def test_the_sweep_resends_stale_queued_jobs_and_fails_abandoned_running_ones(db):
+    clerk = user_named(db, "clerk")
+    jobs = {}
+    for name, status, age in (("fresh", "queued", 1), ("stale", "queued", 10), ("abandoned", "running", 120),
+                              ("busy", "running", 10)):
+        job = imports.create_job(session=db, actor=clerk, filename=f"{name}.csv", content=csv_bytes(good_rows(1)),
+                                 dry_run=True)
+        job.status = status
+        job.created_at = datetime.now(job.created_at.tzinfo) - timedelta(minutes=age)
+        jobs[name] = job
+    db.commit()
+    assert imports.sweep(session=db) == [jobs["stale"].id]
+    db.commit()
+    db.expire_all()
+    statuses = {name: db.get(ImportJob, job.id).status for name, job in jobs.items()}
+    assert statuses == {"fresh": "queued", "stale": "queued", "abandoned": "failed", "busy": "running"}
+    assert db.get(ImportJob, jobs["abandoned"].id).errors[0]["message"].startswith("the worker stopped")

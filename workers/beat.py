@@ -5,4 +5,5 @@ from datetime import timedelta
 
 BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "workers.tasks.heartbeat", "schedule": timedelta(minutes=1), "args": ("beat",)},
+    "sweep-imports": {"task": "workers.tasks.sweep_imports", "schedule": timedelta(minutes=5)},
 }

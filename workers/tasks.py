@@ -24,6 +24,17 @@ def run_import(job_id: int) -> str:
         return imports.run_job(session=session, job_id=job_id).status
 
 
+@shared_task(name="workers.tasks.sweep_imports")
+def sweep_imports() -> int:
+    """Beat's safety net for import jobs whose task message or worker was lost."""
+    with session_scope() as session:
+        stale = imports.sweep(session=session)
+        session.commit()
+    for job_id in stale:
+        run_import.delay(job_id)
+    return len(stale)
+
+
 def enqueue_import(celery_app: Celery, job_id: int, *, timeout: float) -> bool:
     """Hand a committed import job to a worker; True when one will run it.
 

@@ -13,13 +13,13 @@ receipts: a job says ``done`` exactly when its lots exist.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from inventory import scope
 from inventory.models import ImportJob, User
@@ -29,6 +29,8 @@ from inventory.services.receipt_files import RowError, file_format, read_header,
 from inventory.timeutil import utcnow
 
 PROGRESS_EVERY = 200
+QUEUED_GRACE = timedelta(minutes=5)
+RUNNING_LIMIT = timedelta(hours=1)
 MAX_ERRORS = 500
 
 
@@ -183,6 +185,22 @@ def _run(*, session: Session, job_id: int, progress: Progress, progress_every: i
                         today=today)
     if errors:
         progress.finish("failed", errors, created_lots=0)
+
+
+def sweep(*, session: Session, now: datetime | None = None) -> list[int]:
+    """Jobs a lost task message or a killed worker left behind (DESIGN §3: the scans sweep up what was missed).
+
+    Queued jobs past a grace period are returned to be sent again (claiming makes a double send harmless);
+    running jobs past the limit are marked failed — their receipts were one uncommitted transaction, so
+    nothing was half-written, and the uploader can simply run the import again.
+    """
+    now = now or utcnow()
+    session.execute(update(ImportJob)
+                    .where(ImportJob.status == "running", ImportJob.created_at < now - RUNNING_LIMIT)
+                    .values(status="failed", finished_at=now,
+                            errors=_stored([RowError(None, "", "the worker stopped; run the import again")])))
+    return list(session.exec(select(ImportJob.id).where(ImportJob.status == "queued",
+                                                        ImportJob.created_at < now - QUEUED_GRACE)))
 
 
 def create_job(*, session: Session, actor: User, filename: str, content: bytes, dry_run: bool) -> ImportJob:
