@@ -28,6 +28,7 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("user", "create"): frozenset({Role.admin}),
     ("audit", "view"): frozenset({Role.admin, Role.coordinator, Role.enterprise_manager}) | BUREAU_ROLES,
     ("token", "manage"): ALL_ROLES,
+    ("system", "view"): frozenset({Role.admin}),
     ("district", "view"): ALL_ROLES,
     ("district", "update"): frozenset({Role.admin}),
     ("material", "view"): ALL_ROLES,

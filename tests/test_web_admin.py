@@ -34,3 +34,16 @@ def test_others_can_read_but_not_edit(login_as, db):
     assert "广阳区" in page and 'name="population"' not in page
     assert client.post("/admin/districts", data={"district_id": district.id, "population": 1}).status_code == 403
     assert guangyang(db).population == district.population
+
+
+def test_system_health_page_shows_database_broker_and_heartbeats(login_as, db):
+    from inventory.services import system
+
+    system.record_heartbeat(session=db, name="beat")
+    db.commit()
+    page = login_as("admin").get("/admin/system").get_data(as_text=True)
+    assert "beat" in page and page.count("text-bg-success") == 2
+
+
+def test_system_health_is_for_administrators(login_as):
+    assert login_as("coordinator").get("/admin/system").status_code == 403

@@ -2,26 +2,20 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify
-from sqlalchemy import text
 
 from inventory.api.blueprint import bp
 from inventory.api.spec import spec
 from inventory.db import get_session
-from workers.broker import broker_is_up
+from inventory.services import system
 
 
 @bp.get("/health")
 @spec.validate(tags=["system"], security={})
 def health():
     """Database and broker state (200 while the database answers, even with the broker down)."""
-    try:
-        get_session().exec(text("SELECT 1"))
-        database = "ok"
-    except Exception:  # any driver failure means the database is not usable
-        database = "down"
-    broker = "ok" if broker_is_up(current_app.config["CELERY"], current_app.config["BROKER_HEALTH_TIMEOUT"]) else "down"
-    status = 200 if database == "ok" else 503
-    return jsonify({"status": "ok" if status == 200 else "degraded", "database": database, "broker": broker}), status
+    state = system.status(session=get_session(), celery_config=current_app.config["CELERY"],
+                          broker_timeout=current_app.config["BROKER_HEALTH_TIMEOUT"])
+    return jsonify(state), 200 if state["database"] == "ok" else 503
 
 
 @bp.get("/openapi.json")

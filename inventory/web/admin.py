@@ -1,7 +1,7 @@
 """Administration pages: the audit log, organisations and users, each limited by scope."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlmodel import select
@@ -11,7 +11,9 @@ from inventory import scope
 from inventory.db import get_session
 from inventory.models import AuditEvent, District, Organisation, User
 from inventory.services import districts as district_service
+from inventory.services import system
 from inventory.services.errors import DomainError
+from inventory.timeutil import utcnow
 from inventory.web.forms import AuditFilterForm, PopulationForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -66,6 +68,18 @@ def users():
     rows = list(session.exec(scope.users_query(session, current_user).order_by(User.username)))
     orgs = {o.id: o for o in session.exec(scope.organisations_query(session, current_user))}
     return render_template("admin/users.html", users=rows, orgs=orgs)
+
+
+@bp.get("/system")
+@login_required
+def system_health():
+    """Database, broker and when beat last reached a worker and the database."""
+    _require("view", "system")
+    session = get_session()
+    state = system.status(session=session, celery_config=current_app.config["CELERY"],
+                          broker_timeout=current_app.config["BROKER_HEALTH_TIMEOUT"])
+    return render_template("admin/system.html", state=state, heartbeats=system.heartbeats(session=session),
+                           now=utcnow())
 
 
 @bp.route("/districts", methods=["GET", "POST"])

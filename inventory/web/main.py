@@ -29,6 +29,7 @@ NAVIGATION = [
     ("admin.organisations", _l("Organisations"), "organisation", "view"),
     ("admin.users", _l("Users"), "user", "view"),
     ("admin.districts", _l("Districts"), "district", "view"),
+    ("admin.system_health", _l("System health"), "system", "view"),
 ]
 
 ROLE_LABELS = {
