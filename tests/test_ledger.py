@@ -146,3 +146,12 @@ def test_quantities_are_exact_decimals_on_every_database(db):
     db.refresh(lot)
     assert lot.on_hand == Decimal("0") and lot.status == "depleted"
     assert db.get(Lot, lot.id).on_hand == Decimal("0.000")
+
+
+def test_opening_receipts_refuse_a_lot_that_already_has_movements(db):
+    lot = receive(db, quantity="5")
+    with pytest.raises(Conflict):
+        ledger.post_opening_receipts(session=db, actor=None, receipts=[(lot.id, Decimal("1"), "")])
+    db.rollback()
+    db.refresh(lot)
+    assert lot.on_hand == Decimal("5.000") and lot.movement_count == 1

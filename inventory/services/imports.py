@@ -88,6 +88,7 @@ def check_rows(*, session: Session, actor: User, job: ImportJob, progress: Progr
     if errors:
         return errors
     first_row_of: dict[str, int] = {}
+    lookups = lots.ReceiptLookups(session, actor.org_id)
     checked = 0
     for number, cells in rows:
         receipt, problems = to_receipt(cells, columns)
@@ -98,7 +99,7 @@ def check_rows(*, session: Session, actor: User, job: ImportJob, progress: Progr
                 errors.append(RowError(number, "lot_code", f"lot code {code} is also on row {first_row_of[code]}"))
             first_row_of.setdefault(code, number)
             try:
-                lots.validate_receipt(session, actor, receipt, today=today)
+                lots.validate_receipt(session, actor, receipt, today=today, lookups=lookups)
             except DomainError as error:
                 errors += _domain_errors(number, error)
         checked += 1
@@ -117,16 +118,29 @@ def _receipts(job: ImportJob) -> Iterator[tuple[int, lots.Receipt]]:
         yield number, receipt
 
 
+def _chunks(items: Iterator[tuple[int, lots.Receipt]], size: int) -> Iterator[list[tuple[int, lots.Receipt]]]:
+    chunk: list[tuple[int, lots.Receipt]] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def write_rows(*, session: Session, actor: User, job: ImportJob, progress: Progress, progress_every: int,
                today: date | None = None) -> list[RowError]:
     """Receive every row in the work session's one transaction; commit only when all succeeded."""
     created = 0
     number: int | None = None
+    lookups = lots.ReceiptLookups(session, actor.org_id)
     try:
-        for number, receipt in _receipts(job):
-            lots.receive_lot(session=session, actor=actor, receipt=receipt, today=today)
-            created += 1
-            if progress.concurrent_writes and created % progress_every == 0:
+        for chunk in _chunks(_receipts(job), progress_every):
+            number = chunk[0][0]
+            created += lots.receive_lots(session=session, actor=actor, receipts=[r for _, r in chunk],
+                                         lookups=lookups, today=today)
+            if progress.concurrent_writes:
                 progress.report(created_lots=created)
         number = None
         audit.record(session, actor=actor, action="import.commit", entity="import_job", entity_id=job.id,

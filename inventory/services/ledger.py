@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, insert, or_, update
+from sqlalchemy import and_, bindparam, case, func, insert, or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
@@ -107,6 +107,33 @@ def post_movement(
                             ("status", status)):
             set_committed_value(loaded, name, value)
     return Movement(id=movement_id, **values)
+
+
+def post_opening_receipts(*, session: Session, actor: User | None, receipts: list[tuple[int, Decimal, str]]) -> None:
+    """The first movement of many new lots at once (imports). ``movement_count = 0`` in the WHERE makes it
+    the opening receipt or nothing, so no lock is needed to know the chain starts empty."""
+    lots, movements = Lot.__table__, Movement.__table__
+    actor_id = actor.id if actor else None
+    at = utcnow()
+    openings, rows = [], []
+    for lot_id, amount, note in receipts:
+        amount = quantity(amount)
+        _check_sign("receipt", amount)
+        digest = chain_hash("", lot_id=lot_id, seq=1, kind="receipt", amount=amount, on_hand_after=amount, at=at,
+                            actor_id=actor_id, ref_type="lot", ref_id=lot_id, note=note)
+        openings.append({"lot": lot_id, "amount": amount, "digest": digest})
+        rows.append(dict(lot_id=lot_id, seq=1, kind="receipt", quantity=amount, on_hand_after=amount, at=at,
+                         actor_id=actor_id, ref_type="lot", ref_id=lot_id, note=note, prev_hash="", hash=digest))
+    connection = session.connection()
+    updated = connection.execute(
+        update(lots).where(lots.c.id == bindparam("lot"), lots.c.movement_count == 0)
+        .values(on_hand=bindparam("amount", type_=lots.c.on_hand.type), movement_count=1, status="available",
+                last_hash=bindparam("digest")),
+        openings,
+    ).rowcount
+    if updated != len(openings):
+        raise Conflict("a lot already had movements; nothing was received", code="conflict")
+    connection.execute(insert(movements), rows)
 
 
 def _explain_refusal(session: Session, lot_id: int, kind: str, amount: Decimal, today: date | None) -> None:
