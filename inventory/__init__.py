@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, request, session
+from werkzeug.routing import IntegerConverter
 
 import config
 from inventory import db
@@ -77,8 +78,18 @@ def register_request_context(app: Flask) -> None:
         return response
 
 
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` in every route: a number beyond what an id column holds is simply not found (404)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2_147_483_647)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def register_blueprints(app: Flask) -> None:
     from inventory import api, web
+
+    app.url_map.converters["int"] = RowIdConverter
 
     api.init_app(app)
     web.init_app(app)

@@ -4,7 +4,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: row ids as the databases store them (a larger number can name no row and would overflow the driver)
+RowId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
 
 class StrictBody(BaseModel):

@@ -14,7 +14,7 @@ from inventory.api.blueprint import bp
 from inventory.api.idempotency import idempotent
 from inventory.api.lots import adjustment_public
 from inventory.api.pagination import page
-from inventory.api.schemas import ErrorBody, StrictBody, decimal_text
+from inventory.api.schemas import ErrorBody, RowId, StrictBody, decimal_text
 from inventory.api.spec import spec
 from inventory.db import get_session
 from inventory.models import Adjustment, StockCount, Transfer
@@ -25,7 +25,7 @@ ERRORS = {"HTTP_403": ErrorBody, "HTTP_404": ErrorBody, "HTTP_409": ErrorBody, "
 
 
 class TransferCreate(StrictBody):
-    lot: int = Field(description="lot id")
+    lot: RowId = Field(description="lot id")
     to_facility: str = Field(min_length=1, max_length=32)
     quantity: Decimal = Field(gt=0, max_digits=18, decimal_places=3)
     reason: str = Field(default="", max_length=500)
@@ -43,7 +43,7 @@ class CountCreate(StrictBody):
 
 
 class CountedLine(StrictBody):
-    lot_id: int
+    lot_id: RowId
     counted: Decimal = Field(ge=0, max_digits=18, decimal_places=3)
 
 
