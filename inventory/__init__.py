@@ -5,11 +5,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from werkzeug.routing import IntegerConverter
 
 import config
 from inventory import db
+from inventory.request_guards import reject_nul_characters
 from inventory.extensions import babel, bootstrap, csrf, limiter, login_manager
 from inventory.services import accounts, audit
 
@@ -37,9 +38,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _select_locale() -> str:
+    """English for the API (machine clients) and outside requests (CLI, workers); otherwise the user's choice."""
     from flask import current_app
     from flask_login import current_user
 
+    if not has_request_context() or request.path.startswith("/api/"):
+        return "en"
     chosen = session.get("lang")
     if chosen in current_app.config["LANGUAGES"]:
         return chosen
@@ -66,6 +70,8 @@ def register_extensions(app: Flask) -> None:
 
 def register_request_context(app: Flask) -> None:
     """Give every request an id and tell the audit helper who is asking from where."""
+
+    app.before_request(reject_nul_characters)
 
     @app.before_request
     def _request_info() -> None:

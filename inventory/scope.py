@@ -7,6 +7,7 @@ enterprise or the blood station sees only its own rows.
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, or_, true
 from sqlmodel import Session, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -59,7 +60,8 @@ def can(user: User, action: str, resource: str) -> bool:
 
 def require(user: User, action: str, resource: str) -> None:
     if not can(user, action, resource):
-        raise Forbidden(f"{user.role} may not {action} {resource}")
+        raise Forbidden(_l("%(role)s may not %(action)s %(resource)s",
+                           role=user.role, action=action, resource=resource))
 
 
 def org_kind(session: Session, user: User) -> str:
@@ -169,14 +171,14 @@ def visible_lot(session: Session, user: User, lot_id: int) -> Lot:
     """The lot if this user may see it; otherwise 404, never revealing another tenant's rows."""
     lot = session.exec(lots_query(session, user).where(Lot.id == lot_id)).first()
     if lot is None:
-        raise NotFound("lot not found")
+        raise NotFound(_l("lot not found"))
     return lot
 
 
 def visible_facility(session: Session, user: User, code: str) -> Facility:
     facility = session.exec(facilities_query(session, user).where(Facility.code == code)).first()
     if facility is None:
-        raise NotFound(f"facility {code} not found")
+        raise NotFound(_l("facility %(code)s not found", code=code))
     return facility
 
 
@@ -184,9 +186,9 @@ def require_enterprise_action(session: Session, user: User, action: str, resourc
     """An enterprise acts only on its own stock; administrators are not stock keepers."""
     require(user, action, resource)
     if user.role in ENTERPRISE_ROLES and enterprise_id != user.org_id:
-        raise NotFound(f"{resource} not found")
+        raise NotFound(_l("%(resource)s not found", resource=resource))
     if user.role == Role.inspector and _stock_reach(session, user) == "enterprise" and enterprise_id != user.org_id:
-        raise NotFound(f"{resource} not found")
+        raise NotFound(_l("%(resource)s not found", resource=resource))
 
 
 def require_bureau_decision(session: Session, user: User, resource: str, material_ids: set[int]) -> None:
@@ -194,7 +196,7 @@ def require_bureau_decision(session: Session, user: User, resource: str, materia
     require(user, "approve", resource)
     bureaus = set(session.exec(select(Material.bureau_id).where(Material.id.in_(material_ids))))
     if bureaus != {user.org_id}:
-        raise Forbidden(f"this {resource} concerns materials outside your bureau's remit")
+        raise Forbidden(_l("this %(resource)s concerns materials outside your bureau's remit", resource=resource))
 
 
 def may_change_material(user: User, action: str, bureau_id: int) -> bool:
@@ -204,11 +206,11 @@ def may_change_material(user: User, action: str, bureau_id: int) -> bool:
 def require_material_owner(session: Session, user: User, action: str, bureau_id: int) -> None:
     require(user, action, "material")
     if not may_change_material(user, action, bureau_id):
-        raise Forbidden("the material belongs to another bureau")
+        raise Forbidden(_l("the material belongs to another bureau"))
 
 
 def require_facility_owner(session: Session, user: User, action: str, enterprise_id: int) -> None:
     require(user, action, "facility")
     if user.role != Role.admin and enterprise_id != user.org_id:
-        raise Forbidden("the facility belongs to another enterprise")
+        raise Forbidden(_l("the facility belongs to another enterprise"))
 

@@ -164,3 +164,13 @@ def test_openapi_documents_the_api_with_bearer_auth(client):
     assert "/api/v1/organisations" in document["paths"]
     assert not any(path.startswith("/admin") for path in document["paths"])
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_nul_characters_are_400_and_write_nothing(api, db, login_as):
+    """PostgreSQL text cannot hold NUL: refuse it at the door on both databases, never a 500."""
+    before = count_rows(db, Organisation)
+    assert_error(api("admin").post("/organisations", json={**ORG, "name": "a\x00b"}), 400, "bad_request")
+    assert_error(api("admin").get("/organisations?cursor=%00"), 400, "bad_request")
+    assert_error(api("admin").get("/lots/%00"), 400, "bad_request")
+    assert login_as("admin").post("/admin/districts", data={"district_id": "1", "population": "1\x00"}).status_code == 400
+    assert count_rows(db, Organisation) == before

@@ -95,6 +95,16 @@ def test_issue_and_insufficient_stock(api, db):
     assert lot_by_code(db, "API-1").on_hand == 100
 
 
+def test_api_messages_stay_english_when_the_client_chose_chinese_pages(api, client):
+    """Machine clients get English whatever the session says; the code is what they branch on."""
+    client.get("/lang/zh")
+    lot_id = api("clerk").post("/lots", json=LOT).get_json()["id"]
+    error = assert_error(issue(api, "clerk", lot_id, "120.501"), 409, "insufficient_stock")
+    assert error["message"] == "only 120.500 on hand; 120.501 requested"
+    error = assert_error(issue(api, "clerk", lot_id, "0"), 422, "validation_error")
+    assert error["fields"] == {"quantity": ["must be positive"]}
+
+
 @pytest.mark.parametrize("quantity", [0, "-1", "0.0001", None, "ten"])
 def test_bad_issue_quantities_are_422(api, db, quantity):
     lot_id = api("clerk").post("/lots", json=LOT).get_json()["id"]

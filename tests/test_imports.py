@@ -218,6 +218,17 @@ def test_the_job_page_lists_errors_with_row_numbers_and_offers_no_import(web, db
     assert client.post(f"/imports/{job.id}/import").status_code == 409
 
 
+def test_row_errors_are_stored_in_the_uploaders_language(web, db):
+    """The job keeps its errors as text, rendered in the language of the page that started it."""
+    rows = [["WHEAT", "GR-01", "BAD", "-1", "", "", "", "", "", ""]]
+    upload(web("clerk"), csv_bytes(rows))
+    english = web("clerk")
+    english.get("/lang/en")
+    upload(english, csv_bytes(rows))
+    jobs = db.exec(select(ImportJob).order_by(ImportJob.id)).all()
+    assert [job.errors[0]["message"] for job in jobs] == ["必须大于零", "must be positive"]
+
+
 def test_a_job_started_with_a_worker_queued_shows_progress_polling(app, db):
     """With the broker up and no worker yet, the job waits queued and its page polls the progress URL."""
     folder = TMP / "broker-imports-queued"

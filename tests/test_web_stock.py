@@ -166,6 +166,20 @@ def test_bad_issue_input_is_refused_and_writes_nothing(login_as, db, english, qu
     assert lot_coded(db, "WH-2024-001").on_hand == on_hand
 
 
+def test_a_service_refusal_reads_in_chinese_by_default_and_in_english_when_chosen(login_as, db):
+    """The service raises one lazy message; each page renders it in the reader's language."""
+    lot = lot_coded(db, "WH-2024-001")
+    client = login_as("clerk")
+    chinese = client.post(f"/stock/lots/{lot.id}/issue", data={"issue-quantity": "999999"})
+    assert chinese.status_code == 422
+    assert f"库存仅有 {lot.on_hand}，申请数量为 999999.000" in chinese.get_data(as_text=True)
+    client.get("/lang/en")
+    english = client.post(f"/stock/lots/{lot.id}/issue", data={"issue-quantity": "999999"})
+    assert english.status_code == 422
+    assert f"only {lot.on_hand} on hand; 999999.000 requested" in english.get_data(as_text=True)
+    assert "库存仅有" not in english.get_data(as_text=True)
+
+
 def test_small_adjustment_posts_and_a_large_write_down_awaits_the_bureau(login_as, db, english):
     lot = lot_coded(db, "WH-2024-001")
     on_hand = lot.on_hand

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from celery import Celery, shared_task
+from flask import current_app
+from flask_babel import force_locale
 from kombu.exceptions import OperationalError
 
 from inventory.db import session_scope
@@ -18,16 +20,20 @@ def heartbeat(source: str = "worker") -> str:
 
 
 @shared_task(name="workers.tasks.run_import")
-def run_import(job_id: int) -> str:
-    """Checks and (unless a dry run) writes one receipt import; a redelivered message finds it claimed."""
-    with session_scope() as session:
+def run_import(job_id: int, locale: str | None = None) -> str:
+    """Checks and (unless a dry run) writes one receipt import; a redelivered message finds it claimed.
+
+    The job stores its row errors as text, rendered in ``locale``: the uploader's language, or the default
+    one when the sweep re-sends a job and nobody's language is known.
+    """
+    with session_scope() as session, force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         return imports.run_job(session=session, job_id=job_id).status
 
 
 @shared_task(name="workers.tasks.sweep_imports")
 def sweep_imports() -> int:
-    """Beat's safety net for import jobs whose task message or worker was lost."""
-    with session_scope() as session:
+    """Beat's safety net for import jobs whose task message or worker was lost; its notes use the default language."""
+    with session_scope() as session, force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         stale = imports.sweep(session=session)
         session.commit()
     for job_id in stale:
@@ -35,7 +41,7 @@ def sweep_imports() -> int:
     return len(stale)
 
 
-def enqueue_import(celery_app: Celery, job_id: int, *, timeout: float) -> bool:
+def enqueue_import(celery_app: Celery, job_id: int, *, locale: str, timeout: float) -> bool:
     """Hand a committed import job to a worker; True when one will run it.
 
     Call it only after the commit that created the job, so the worker finds the row. DESIGN §3: a request
@@ -45,8 +51,8 @@ def enqueue_import(celery_app: Celery, job_id: int, *, timeout: float) -> bool:
     try:
         with celery_app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
-            celery_app.send_task(run_import.name, args=(job_id,), connection=connection, retry=False)
+            celery_app.send_task(run_import.name, args=(job_id, locale), connection=connection, retry=False)
     except OperationalError:
-        run_import.run(job_id)
+        run_import.run(job_id, locale)
         return False
     return True

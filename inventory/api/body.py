@@ -6,6 +6,8 @@ import json
 from flask import current_app, request
 from werkzeug.exceptions import BadRequest
 
+from inventory.request_guards import contains_nul
+
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
@@ -22,5 +24,7 @@ def check_body() -> None:
         raise BadRequest(f"the body is not valid JSON: {exc}") from None
     if not isinstance(parsed, dict):
         raise BadRequest("the body must be a JSON object")
+    if contains_nul(parsed):
+        raise BadRequest("the body contains a NUL character")
     if not request.is_json:
         raise BadRequest("send the body with Content-Type: application/json")

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
 from inventory.models import ApiToken, District, Organisation, User
@@ -53,14 +54,14 @@ def create_org(
     domain: str | None = None, actor: User | None = None,
 ) -> Organisation:
     if kind not in OrgKind.__members__:
-        raise Invalid.field("kind", f"unknown organisation kind {kind!r}")
+        raise Invalid.field("kind", _l("unknown organisation kind %(kind)r", kind=kind))
     if session.exec(select(Organisation).where(Organisation.code == code)).first():
-        raise Conflict(f"organisation {code} exists", code="duplicate_code")
+        raise Conflict(_l("organisation %(code)s exists", code=code), code="duplicate_code")
     district_id = None
     if district_code:
         district = session.exec(select(District).where(District.code == district_code)).first()
         if district is None:
-            raise Invalid.field("district", f"unknown district {district_code!r}")
+            raise Invalid.field("district", _l("unknown district %(district)r", district=district_code))
         district_id = district.id
     org = Organisation(code=code, kind=kind, name=name, district_id=district_id, domain=domain)
     session.add(org)
@@ -75,17 +76,18 @@ def create_user(
     display_name: str = "", actor: User | None = None,
 ) -> User:
     if role not in Role.__members__:
-        raise Invalid.field("role", f"unknown role {role!r}")
+        raise Invalid.field("role", _l("unknown role %(role)r", role=role))
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid.field("password", f"at least {MIN_PASSWORD_LENGTH} characters")
+        raise Invalid.field("password", _l("at least %(count)s characters", count=MIN_PASSWORD_LENGTH))
     org = session.exec(select(Organisation).where(Organisation.code == org_code)).first()
     if org is None:
-        raise Invalid.field("org", f"unknown organisation {org_code!r}")
+        raise Invalid.field("org", _l("unknown organisation %(org)r", org=org_code))
     allowed = ROLE_ORG_KINDS.get(role)
     if allowed and org.kind not in allowed:
-        raise Invalid.field("role", f"role {role} does not fit an organisation of kind {org.kind}")
+        raise Invalid.field("role", _l("role %(role)s does not fit an organisation of kind %(kind)s",
+                                       role=role, kind=org.kind))
     if session.exec(select(User).where(User.username == username)).first():
-        raise Conflict(f"user {username} exists", code="duplicate_code")
+        raise Conflict(_l("user %(username)s exists", username=username), code="duplicate_code")
     user = User(username=username, org_id=org.id, role=role, password_hash=hash_password(password),
                 display_name=display_name or username)
     session.add(user)
@@ -125,7 +127,7 @@ def issue_token(*, session: Session, user: User, name: str) -> str:
 def revoke_token(*, session: Session, user: User, token_id: int) -> ApiToken:
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id:
-        raise NotFound("token not found")
+        raise NotFound(_l("token not found"))
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         session.add(row)

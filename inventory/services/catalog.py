@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
 from inventory import scope
@@ -28,15 +29,15 @@ EDITABLE = ("name_zh", "name_en", "category", "unit", "shelf_life_days", "storag
 
 def _validate(values: dict) -> None:
     if values.get("category") not in CATEGORIES:
-        raise Invalid.field("category", f"one of {', '.join(CATEGORIES)}")
+        raise Invalid.field("category", _l("one of %(choices)s", choices=", ".join(CATEGORIES)))
     if values.get("storage_class") not in STORAGE_CLASSES:
-        raise Invalid.field("storage_class", f"one of {', '.join(STORAGE_CLASSES)}")
+        raise Invalid.field("storage_class", _l("one of %(choices)s", choices=", ".join(STORAGE_CLASSES)))
     if values.get("policy") not in POLICIES:
-        raise Invalid.field("policy", "rotate or scrap")
+        raise Invalid.field("policy", _l("rotate or scrap"))
     if int(values.get("shelf_life_days") or 0) <= 0:
-        raise Invalid.field("shelf_life_days", "must be positive")
+        raise Invalid.field("shelf_life_days", _l("must be positive"))
     if int(values.get("rotation_lead_days") or 0) < 0:
-        raise Invalid.field("rotation_lead_days", "must not be negative")
+        raise Invalid.field("rotation_lead_days", _l("must not be negative"))
 
 
 def _bureau_for(session: Session, actor: User, bureau_code: str | None) -> Organisation:
@@ -45,7 +46,7 @@ def _bureau_for(session: Session, actor: User, bureau_code: str | None) -> Organ
     else:
         bureau = session.exec(select(Organisation).where(Organisation.code == bureau_code)).first()
     if bureau is None or bureau.kind != OrgKind.bureau:
-        raise Invalid.field("bureau", "the responsible bureau must be a bureau organisation")
+        raise Invalid.field("bureau", _l("the responsible bureau must be a bureau organisation"))
     return bureau
 
 
@@ -56,7 +57,7 @@ def create_material(*, session: Session, actor: User, code: str, bureau: str | N
     owner = _bureau_for(session, actor, bureau)
     scope.require_material_owner(session, actor, "create", owner.id)
     if session.exec(select(Material).where(Material.code == code)).first():
-        raise Conflict(f"material {code} exists", code="duplicate_code")
+        raise Conflict(_l("material %(code)s exists", code=code), code="duplicate_code")
     material = Material(code=code, bureau_id=owner.id, **{k: v for k, v in values.items() if k in EDITABLE})
     session.add(material)
     session.flush()
@@ -82,5 +83,5 @@ def update_material(*, session: Session, actor: User, material: Material, **chan
 def material_by_code(session: Session, code: str, *, field: str = "material") -> Material:
     material = session.exec(select(Material).where(Material.code == code)).first()
     if material is None:
-        raise Invalid.field(field, f"unknown material {code!r}")
+        raise Invalid.field(field, _l("unknown material %(code)r", code=code))
     return material

@@ -12,12 +12,13 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
 from inventory import scope
 from inventory.models import CountMismatch, Facility, Lot, Material, Organisation, StockCount, StockCountLine, User
 from inventory.services import audit, ledger, workflow
-from inventory.services.errors import Conflict, Invalid, NotFound
+from inventory.services.errors import Conflict, Invalid, NotFound, Text
 from inventory.timeutil import utcnow
 
 COUNT_FLOW = {("open", "submit"): "submitted", ("submitted", "approve"): "approved",
@@ -27,7 +28,7 @@ COUNT_FLOW = {("open", "submit"): "submitted", ("submitted", "approve"): "approv
 def _count(session: Session, actor: User, count_id: int) -> StockCount:
     count = session.exec(scope.enterprise_rows_query(session, actor, StockCount).where(StockCount.id == count_id)).first()
     if count is None:
-        raise NotFound("count not found")
+        raise NotFound(_l("count not found"))
     return count
 
 
@@ -40,7 +41,8 @@ def open_count(*, session: Session, actor: User, facility_code: str, note: str =
     already = session.exec(select(StockCount.id).where(StockCount.facility_id == facility.id,
                                                        StockCount.status.in_(["open", "submitted"]))).first()
     if already:
-        raise Conflict(f"count {already} of this facility is still in progress", code="count_in_progress")
+        raise Conflict(_l("count %(count)s of this facility is still in progress", count=already),
+                       code="count_in_progress")
     count = StockCount(facility_id=facility.id, enterprise_id=facility.enterprise_id, note=note, opened_by=actor.id)
     session.add(count)
     session.flush()
@@ -49,11 +51,11 @@ def open_count(*, session: Session, actor: User, facility_code: str, note: str =
         bureau = session.exec(select(Organisation).where(Organisation.code == bureau_code,
                                                          Organisation.kind == "bureau")).first()
         if bureau is None:
-            raise Invalid.field("bureau", f"unknown bureau {bureau_code!r}")
+            raise Invalid.field("bureau", _l("unknown bureau %(bureau)r", bureau=bureau_code))
         lots_query = lots_query.where(Lot.material_id.in_(select(Material.id).where(Material.bureau_id == bureau.id)))
     lot_ids = list(session.exec(lots_query.order_by(Lot.id)))
     if not lot_ids:
-        raise Invalid.field("facility", "no stock to count here")
+        raise Invalid.field("facility", _l("no stock to count here"))
     session.add_all([StockCountLine(count_id=count.id, lot_id=lot_id) for lot_id in lot_ids])
     audit.record(session, actor=actor, action="count.open", entity="stock_count", entity_id=count.id,
                  org_id=facility.enterprise_id, after={"facility": facility.code})
@@ -85,14 +87,14 @@ def record_counted(*, session: Session, actor: User, count_id: int, counted: dic
     count = _count(session, actor, count_id)
     scope.require_enterprise_action(session, actor, "submit", "count", count.enterprise_id)
     if count.status != "open":
-        raise Conflict(f"the count is {count.status}", code="illegal_transition")
+        raise Conflict(_l("the count is %(status)s", status=count.status), code="illegal_transition")
     by_lot = {line.lot_id: line for line in session.exec(select(StockCountLine).where(StockCountLine.count_id == count.id))}
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[Text]] = {}
     clean: dict[int, Decimal] = {}
     for lot_id, value in counted.items():
         key = f"lot_{lot_id}"
         if lot_id not in by_lot:
-            errors.setdefault(key, []).append("this lot is not part of the count")
+            errors.setdefault(key, []).append(_l("this lot is not part of the count"))
             continue
         try:
             amount = ledger.quantity(value)
@@ -100,11 +102,11 @@ def record_counted(*, session: Session, actor: User, count_id: int, counted: dic
             errors.setdefault(key, []).append(exc.message)
             continue
         if amount < 0:
-            errors.setdefault(key, []).append("a counted quantity cannot be negative")
+            errors.setdefault(key, []).append(_l("a counted quantity cannot be negative"))
             continue
         clean[lot_id] = amount
     if errors:
-        raise Invalid("some counted quantities are not valid", fields=errors)
+        raise Invalid(_l("some counted quantities are not valid"), fields=errors)
     for lot_id, amount in clean.items():
         by_lot[lot_id].counted = amount
         session.add(by_lot[lot_id])
@@ -118,13 +120,13 @@ def counted_from_csv(*, session: Session, actor: User, count_id: int, text: str)
                               .where(StockCountLine.count_id == count.id)).all())
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or not {"lot_code", "counted"} <= {f.strip() for f in reader.fieldnames}:
-        raise Invalid.field("file", "the header must name the columns lot_code and counted")
-    errors: dict[str, list[str]] = {}
+        raise Invalid.field("file", _l("the header must name the columns lot_code and counted"))
+    errors: dict[str, list[Text]] = {}
     result: dict[int, Decimal] = {}
     for number, row in enumerate(reader, start=2):
         code = (row.get("lot_code") or "").strip()
         if code not in codes:
-            errors.setdefault(f"row {number}", []).append(f"lot {code!r} is not part of this count")
+            errors.setdefault(f"row {number}", []).append(_l("lot %(code)r is not part of this count", code=code))
             continue
         try:
             amount = ledger.quantity((row.get("counted") or "").strip(), field="counted")
@@ -133,7 +135,7 @@ def counted_from_csv(*, session: Session, actor: User, count_id: int, text: str)
             continue
         result[codes[code]] = amount
     if errors:
-        raise Invalid("the file has errors; nothing was recorded", fields=errors)
+        raise Invalid(_l("the file has errors; nothing was recorded"), fields=errors)
     return result
 
 
@@ -143,7 +145,7 @@ def submit(*, session: Session, actor: User, count_id: int, tolerance_ratio: Dec
     _, views = lines(session=session, actor=actor, count_id=count_id)
     missing = [v.lot.lot_code for v in views if v.line.counted is None]
     if missing:
-        raise Invalid("count every lot before submitting", fields={"lots": [", ".join(missing)]})
+        raise Invalid(_l("count every lot before submitting"), fields={"lots": [", ".join(missing)]})
     workflow.transition(session, row=count, entity="stock_count", action="submit", actor=actor, allowed=COUNT_FLOW)
     count.submitted_by, count.submitted_at = actor.id, utcnow()
     for view in views:

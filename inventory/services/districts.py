@@ -1,6 +1,7 @@
 """Districts and their resident populations, which the donor-team ratios (blood plan §六(一)) use."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
 from inventory import scope
@@ -13,9 +14,9 @@ def update_population(*, session: Session, actor: User, district_id: int, popula
     scope.require(actor, "update", "district")
     district = session.get(District, district_id)
     if district is None:
-        raise NotFound("district not found")
+        raise NotFound(_l("district not found"))
     if population < 0:
-        raise Invalid.field("population", "must not be negative")
+        raise Invalid.field("population", _l("must not be negative"))
     before = district.population
     district.population = population
     session.add(district)

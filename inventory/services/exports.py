@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any
 
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -61,7 +62,7 @@ class Table:
 
 def check_format(fmt: str) -> str:
     if fmt not in FORMATS:
-        raise Invalid.field("format", "csv or xlsx")
+        raise Invalid.field("format", _l("csv or xlsx"))
     return fmt
 
 

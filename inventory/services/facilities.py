@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
 from inventory import scope
@@ -31,25 +32,25 @@ def create_facility(
 ) -> Facility:
     owner = session.exec(select(Organisation).where(Organisation.code == enterprise)).first()
     if owner is None or owner.kind != OrgKind.enterprise:
-        raise Invalid.field("enterprise", f"unknown storage enterprise {enterprise!r}")
+        raise Invalid.field("enterprise", _l("unknown storage enterprise %(enterprise)r", enterprise=enterprise))
     scope.require_facility_owner(session, actor, "create", owner.id)
     if kind not in KIND_DEFAULT_RANGE:
-        raise Invalid.field("kind", f"one of {', '.join(KIND_DEFAULT_RANGE)}")
+        raise Invalid.field("kind", _l("one of %(choices)s", choices=", ".join(KIND_DEFAULT_RANGE)))
     district_id = owner.district_id
     if district:
         row = session.exec(select(District).where(District.code == district)).first()
         if row is None:
-            raise Invalid.field("district", f"unknown district {district!r}")
+            raise Invalid.field("district", _l("unknown district %(district)r", district=district))
         district_id = row.id
     default_min, default_max = KIND_DEFAULT_RANGE[kind]
     temp_min = default_min if temp_min is None else temp_min
     temp_max = default_max if temp_max is None else temp_max
     if temp_min is not None and temp_max is not None and temp_min >= temp_max:
-        raise Invalid.field("temp_max", "must be above temp_min")
+        raise Invalid.field("temp_max", _l("must be above temp_min"))
     if capacity is not None and capacity <= 0:
-        raise Invalid.field("capacity", "must be positive")
+        raise Invalid.field("capacity", _l("must be positive"))
     if session.exec(select(Facility).where(Facility.code == code)).first():
-        raise Conflict(f"facility {code} exists", code="duplicate_code")
+        raise Conflict(_l("facility %(code)s exists", code=code), code="duplicate_code")
     facility = Facility(code=code, name=name, enterprise_id=owner.id, district_id=district_id, kind=kind,
                         temp_min=temp_min, temp_max=temp_max, capacity=capacity, capacity_unit=capacity_unit,
                         address=address, **{k: v for k, v in safety.items() if k in SAFETY})
@@ -76,5 +77,5 @@ def record_safety_check(*, session: Session, actor: User, facility: Facility, **
 def facility_by_code(session: Session, code: str, *, field: str = "facility") -> Facility:
     facility = session.exec(select(Facility).where(Facility.code == code)).first()
     if facility is None:
-        raise Invalid.field(field, f"unknown facility {code!r}")
+        raise Invalid.field(field, _l("unknown facility %(code)r", code=code))
     return facility

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -73,7 +74,8 @@ def _stored(errors: list[RowError]) -> list[dict[str, Any]]:
     """At most MAX_ERRORS entries, so a wholly wrong file does not bloat the job row."""
     kept = [e.as_dict() for e in errors[:MAX_ERRORS]]
     if len(errors) > MAX_ERRORS:
-        kept.append(RowError(None, "", f"{len(errors) - MAX_ERRORS} more errors not listed").as_dict())
+        more = _l("%(count)s more errors not listed", count=len(errors) - MAX_ERRORS)
+        kept.append(RowError(None, "", more).as_dict())
     return kept
 
 
@@ -83,7 +85,7 @@ def check_rows(*, session: Session, actor: User, job: ImportJob, progress: Progr
     rows = spreadsheet_rows(job.content, job.filename)
     header = next(rows, None)
     if header is None:
-        return [RowError(None, "file", "the file is empty")]
+        return [RowError(None, "file", _l("the file is empty"))]
     columns, errors = read_header(header[1], header[0])
     if errors:
         return errors
@@ -96,7 +98,8 @@ def check_rows(*, session: Session, actor: User, job: ImportJob, progress: Progr
         if receipt is not None:
             code = receipt.lot_code.strip()
             if code and code in first_row_of:
-                errors.append(RowError(number, "lot_code", f"lot code {code} is also on row {first_row_of[code]}"))
+                errors.append(RowError(number, "lot_code", _l("lot code %(code)s is also on row %(row)s",
+                                                              code=code, row=first_row_of[code])))
             first_row_of.setdefault(code, number)
             try:
                 lots.validate_receipt(session, actor, receipt, today=today, lookups=lookups)
@@ -153,7 +156,7 @@ def write_rows(*, session: Session, actor: User, job: ImportJob, progress: Progr
         return _domain_errors(number, error)
     except IntegrityError:
         session.rollback()
-        return [RowError(number, "lot_code", "another import or receipt used one of these lot codes meanwhile")]
+        return [RowError(number, "lot_code", _l("another import or receipt used one of these lot codes meanwhile"))]
     return []
 
 
@@ -161,7 +164,7 @@ def run_job(*, session: Session, job_id: int, progress_every: int = PROGRESS_EVE
             today: date | None = None) -> ImportJob:
     """Check the job's file and, unless it is a dry run, write it; the job row records the outcome."""
     if session.get(ImportJob, job_id) is None:
-        raise NotFound("import not found")
+        raise NotFound(_l("import not found"))
     progress = Progress(session.get_bind().engine, job_id)
     try:
         if progress.claim():
@@ -169,7 +172,7 @@ def run_job(*, session: Session, job_id: int, progress_every: int = PROGRESS_EVE
     except Exception:
         session.rollback()
         progress.session.rollback()
-        progress.finish("failed", [RowError(None, "", "the import stopped on an unexpected error; it is logged")])
+        progress.finish("failed", [RowError(None, "", _l("the import stopped on an unexpected error; it is logged"))])
         raise
     finally:
         progress.close()
@@ -181,7 +184,7 @@ def _run(*, session: Session, job_id: int, progress: Progress, progress_every: i
     job = session.get(ImportJob, job_id)
     actor = session.get(User, job.user_id)
     if actor is None or not actor.active or actor.org_id != job.enterprise_id or not scope.can(actor, "run", "import"):
-        progress.finish("failed", [RowError(None, "", "the uploader may no longer import for this enterprise")])
+        progress.finish("failed", [RowError(None, "", _l("the uploader may no longer import for this enterprise"))])
         return
     try:
         total = sum(1 for _ in spreadsheet_rows(job.content, job.filename)) - 1
@@ -212,7 +215,7 @@ def sweep(*, session: Session, now: datetime | None = None) -> list[int]:
     session.execute(update(ImportJob)
                     .where(ImportJob.status == "running", ImportJob.created_at < now - RUNNING_LIMIT)
                     .values(status="failed", finished_at=now,
-                            errors=_stored([RowError(None, "", "the worker stopped; run the import again")])))
+                            errors=_stored([RowError(None, "", _l("the worker stopped; run the import again"))])))
     return list(session.exec(select(ImportJob.id).where(ImportJob.status == "queued",
                                                         ImportJob.created_at < now - QUEUED_GRACE)))
 
@@ -222,7 +225,7 @@ def create_job(*, session: Session, actor: User, filename: str, content: bytes, 
     scope.require(actor, "run", "import")
     file_format(filename)
     if not content:
-        raise Invalid.field("file", "the file is empty")
+        raise Invalid.field("file", _l("the file is empty"))
     job = ImportJob(user_id=actor.id, enterprise_id=actor.org_id, filename=filename[-255:], content=content,
                     dry_run=dry_run)
     session.add(job)
@@ -233,7 +236,7 @@ def create_job(*, session: Session, actor: User, filename: str, content: bytes, 
 def visible_job(session: Session, actor: User, job_id: int) -> ImportJob:
     job = session.exec(scope.enterprise_rows_query(session, actor, ImportJob).where(ImportJob.id == job_id)).first()
     if job is None:
-        raise NotFound("import not found")
+        raise NotFound(_l("import not found"))
     return job
 
 
@@ -246,7 +249,7 @@ def import_checked(*, session: Session, actor: User, job_id: int) -> ImportJob:
     """A real import of the file a clean dry run checked; the caller commits, then enqueues it."""
     checked = visible_job(session, actor, job_id)
     if not checked.dry_run or checked.status != "done" or checked.errors:
-        raise Conflict("only a finished dry run without errors can be imported", code="illegal_transition")
+        raise Conflict(_l("only a finished dry run without errors can be imported"), code="illegal_transition")
     return create_job(session=session, actor=actor, filename=checked.filename, content=checked.content, dry_run=False)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, case, func, insert, or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
@@ -37,25 +38,25 @@ def quantity(value: Decimal | int | str, *, field: str = "quantity") -> Decimal:
     try:
         amount = Decimal(str(value))
     except ArithmeticError:
-        raise Invalid.field(field, "not a number") from None
+        raise Invalid.field(field, _l("not a number")) from None
     if not amount.is_finite():
-        raise Invalid.field(field, "not a finite number")
+        raise Invalid.field(field, _l("not a finite number"))
     if amount != amount.quantize(QUANTUM):
-        raise Invalid.field(field, "at most 3 decimal places")
+        raise Invalid.field(field, _l("at most 3 decimal places"))
     if abs(amount) >= Decimal("1e15"):
-        raise Invalid.field(field, "too large")
+        raise Invalid.field(field, _l("too large"))
     return amount.quantize(QUANTUM)
 
 
 def _check_sign(kind: str, amount: Decimal) -> None:
     if kind not in KINDS:
-        raise Invalid.field("kind", f"unknown movement kind {kind!r}")
+        raise Invalid.field("kind", _l("unknown movement kind %(kind)r", kind=kind))
     if amount == 0:
-        raise Invalid.field("quantity", "must not be zero")
+        raise Invalid.field("quantity", _l("must not be zero"))
     if kind in INBOUND and amount < 0:
-        raise Invalid.field("quantity", f"a {kind} adds stock: give a positive quantity")
+        raise Invalid.field("quantity", _l("a %(kind)s adds stock: give a positive quantity", kind=kind))
     if kind in OUTBOUND and amount > 0:
-        raise Invalid.field("quantity", f"a {kind} takes stock out: the ledger quantity is negative")
+        raise Invalid.field("quantity", _l("a %(kind)s takes stock out: the ledger quantity is negative", kind=kind))
 
 
 def chain_hash(prev_hash: str, *, lot_id: int, seq: int, kind: str, amount: Decimal, on_hand_after: Decimal,
@@ -132,19 +133,21 @@ def post_opening_receipts(*, session: Session, actor: User | None, receipts: lis
         openings,
     ).rowcount
     if updated != len(openings):
-        raise Conflict("a lot already had movements; nothing was received", code="conflict")
+        raise Conflict(_l("a lot already had movements; nothing was received"), code="conflict")
     connection.execute(insert(movements), rows)
 
 
 def _explain_refusal(session: Session, lot_id: int, kind: str, amount: Decimal, today: date | None) -> None:
     lot = session.exec(select(Lot).where(Lot.id == lot_id).execution_options(populate_existing=True)).first()
     if lot is None:
-        raise NotFound("lot not found")
+        raise NotFound(_l("lot not found"))
     if kind in NEEDS_AVAILABLE and lot.status not in AUTO_STATUSES:
-        raise Conflict(f"the lot is {lot.status} and cannot be taken out by {kind}", code="lot_not_available")
+        raise Conflict(_l("the lot is %(status)s and cannot be taken out by %(kind)s", status=lot.status, kind=kind),
+                       code="lot_not_available")
     if kind in NEEDS_AVAILABLE and lot.expiry_date < (today or business_today()):
-        raise Conflict("the lot is past its expiry date", code="lot_expired")
-    raise Conflict(f"only {lot.on_hand} on hand; {-amount} requested", code="insufficient_stock")
+        raise Conflict(_l("the lot is past its expiry date"), code="lot_expired")
+    raise Conflict(_l("only %(on_hand)s on hand; %(requested)s requested", on_hand=lot.on_hand, requested=-amount),
+                   code="insufficient_stock")
 
 
 @dataclass(frozen=True)

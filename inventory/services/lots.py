@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
@@ -43,7 +44,8 @@ def check_cold_chain(material: Material, facility) -> None:
     if material.storage_class == "ambient" or class_max is None:
         return
     if facility.temp_max is None or facility.temp_max > class_max:
-        raise Invalid.field("facility", f"{material.storage_class} goods need a facility kept at or below {class_max} °C")
+        raise Invalid.field("facility", _l("%(storage_class)s goods need a facility kept at or below %(max)s °C",
+                                           storage_class=material.storage_class, max=class_max))
 
 
 class ReceiptLookups:
@@ -83,29 +85,30 @@ def validate_receipt(session: Session, actor: User, receipt: Receipt, *, today: 
     lookups = lookups or ReceiptLookups(session, actor.org_id)
     material = lookups.material(receipt.material)
     if not material.active:
-        raise Invalid.field("material", f"material {material.code} is no longer in the catalogue")
+        raise Invalid.field("material", _l("material %(code)s is no longer in the catalogue", code=material.code))
     facility = lookups.facility(receipt.facility)
     if facility.enterprise_id != actor.org_id:
-        raise Invalid.field("facility", f"unknown facility {receipt.facility!r}")
+        raise Invalid.field("facility", _l("unknown facility %(code)r", code=receipt.facility))
     amount = ledger.quantity(receipt.quantity)
     if amount <= 0:
-        raise Invalid.field("quantity", "must be positive")
+        raise Invalid.field("quantity", _l("must be positive"))
     if not receipt.lot_code.strip():
-        raise Invalid.field("lot_code", "required")
+        raise Invalid.field("lot_code", _l("required"))
     received_on = receipt.received_on or today
     if receipt.production_date and receipt.production_date > received_on:
-        raise Invalid.field("production_date", "cannot be after the day it is received")
+        raise Invalid.field("production_date", _l("cannot be after the day it is received"))
     expiry = receipt.expiry_date
     if expiry is None:
         start = receipt.production_date or received_on
         expiry = start + timedelta(days=material.shelf_life_days)
     if receipt.production_date and expiry < receipt.production_date:
-        raise Invalid.field("expiry_date", "cannot be before the production date")
+        raise Invalid.field("expiry_date", _l("cannot be before the production date"))
     if expiry < today:
-        raise Invalid.field("expiry_date", "the lot has already expired")
+        raise Invalid.field("expiry_date", _l("the lot has already expired"))
     check_cold_chain(material, facility)
     if lookups.lot_code_taken(receipt.lot_code.strip()):
-        raise Conflict(f"lot code {receipt.lot_code} is already used by this enterprise", code="duplicate_code")
+        raise Conflict(_l("lot code %(code)s is already used by this enterprise", code=receipt.lot_code),
+                       code="duplicate_code")
     return material, facility, expiry
 
 
@@ -136,7 +139,7 @@ def receive_lots(*, session: Session, actor: User, receipts: list[Receipt], look
         material, facility, expiry = validate_receipt(session, actor, receipt, today=today, lookups=lookups)
         code = receipt.lot_code.strip()
         if code in codes:
-            raise Conflict(f"lot code {code} appears twice", code="duplicate_code")
+            raise Conflict(_l("lot code %(code)s appears twice", code=code), code="duplicate_code")
         codes.add(code)
         rows.append(dict(lot_code=code, material_id=material.id, facility_id=facility.id,
                          enterprise_id=facility.enterprise_id, production_date=receipt.production_date,
@@ -165,7 +168,7 @@ def issue(*, session: Session, actor: User, lot_id: int, amount: Decimal, note: 
     scope.require_enterprise_action(session, actor, "issue", "lot", lot.enterprise_id)
     amount = ledger.quantity(amount)
     if amount <= 0:
-        raise Invalid.field("quantity", "must be positive")
+        raise Invalid.field("quantity", _l("must be positive"))
     return ledger.post_movement(session=session, lot_id=lot.id, kind="issue", amount=-amount, actor=actor, note=note)
 
 
@@ -177,12 +180,12 @@ def adjust(
     scope.require_enterprise_action(session, actor, "adjust", "lot", lot.enterprise_id)
     amount = ledger.quantity(amount)
     if amount == 0:
-        raise Invalid.field("quantity", "must not be zero")
+        raise Invalid.field("quantity", _l("must not be zero"))
     if not note.strip():
-        raise Invalid.field("note", "say why the quantity is adjusted")
+        raise Invalid.field("note", _l("say why the quantity is adjusted"))
     if amount < 0 and -amount > lot.on_hand * tolerance_ratio:
         if -amount > lot.on_hand:
-            raise Conflict(f"only {lot.on_hand} on hand", code="insufficient_stock")
+            raise Conflict(_l("only %(on_hand)s on hand", on_hand=lot.on_hand), code="insufficient_stock")
         request = Adjustment(lot_id=lot.id, enterprise_id=lot.enterprise_id, quantity=amount, note=note,
                              requested_by=actor.id)
         session.add(request)
@@ -198,7 +201,7 @@ def decide_adjustment(*, session: Session, actor: User, adjustment_id: int, acti
     request = session.exec(scope.enterprise_rows_query(session, actor, Adjustment)
                            .where(Adjustment.id == adjustment_id)).first()
     if request is None:
-        raise NotFound("adjustment not found")
+        raise NotFound(_l("adjustment not found"))
     lot = session.get(Lot, request.lot_id)
     scope.require_bureau_decision(session, actor, "adjustment", {lot.material_id})
     workflow.transition(session, row=request, entity="adjustment", action=action, actor=actor,
@@ -216,18 +219,18 @@ def set_hold(*, session: Session, actor: User, lot_id: int, status: str, reason:
     lot = scope.visible_lot(session, actor, lot_id)
     scope.require(actor, "hold", "lot")
     if actor.role == "enterprise_manager" and lot.enterprise_id != actor.org_id:
-        raise Invalid.field("lot", "not your enterprise's lot")
+        raise Invalid.field("lot", _l("not your enterprise's lot"))
     if status not in (*HOLD_STATUSES, "available"):
-        raise Invalid.field("status", "quality_hold, quarantined or available")
+        raise Invalid.field("status", _l("quality_hold, quarantined or available"))
     if not reason.strip():
-        raise Invalid.field("reason", "required")
+        raise Invalid.field("reason", _l("required"))
     before = lot.status
     if status == "available":
         if before not in HOLD_STATUSES:
-            raise Conflict(f"the lot is {before}, not on hold", code="illegal_transition")
+            raise Conflict(_l("the lot is %(status)s, not on hold", status=before), code="illegal_transition")
         status = "available" if lot.on_hand > 0 else "depleted"
     elif before not in ("available", "depleted", *HOLD_STATUSES):
-        raise Conflict(f"a {before} lot cannot be put on hold", code="illegal_transition")
+        raise Conflict(_l("a %(status)s lot cannot be put on hold", status=before), code="illegal_transition")
     lot.status = status
     session.add(lot)
     audit.record(session, actor=actor, action="lot.hold" if status in HOLD_STATUSES else "lot.release", entity="lot",
@@ -272,11 +275,12 @@ def plan_fefo_issue(*, session: Session, actor: User, material_id: int, amount: 
     scope.require(actor, "issue", "lot")
     amount = ledger.quantity(amount)
     if amount <= 0:
-        raise Invalid.field("quantity", "must be positive")
+        raise Invalid.field("quantity", _l("must be positive"))
     picks = fefo(session=session, actor=actor, material_id=material_id, quantity=amount, today=today)
     available = sum((pick.take for pick in picks), Decimal(0))
     if available < amount:
-        raise Conflict(f"only {available} can be issued from available lots; {amount} requested",
+        raise Conflict(_l("only %(available)s can be issued from available lots; %(requested)s requested",
+                          available=available, requested=amount),
                        code="insufficient_stock")
     return picks
 

@@ -14,11 +14,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
 
 from inventory.models import Lot, Movement
 from inventory.services import exports, ledger, lots
-from inventory.services.errors import Invalid
+from inventory.services.errors import Invalid, Text
 
 RECEIPT_COLUMNS = ("material", "facility", "lot_code", "quantity", "production_date", "expiry_date",
                    "received_on", "quality_grade", "inspection_result", "note")
@@ -41,7 +42,7 @@ FORMATS = ("csv", "xlsx")
 def file_format(filename: str) -> str:
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if suffix not in FORMATS:
-        raise Invalid.field("file", "upload a .csv or .xlsx file")
+        raise Invalid.field("file", _l("upload a .csv or .xlsx file"))
     return suffix
 
 
@@ -49,18 +50,18 @@ def _csv_cells(content: bytes) -> Iterator[list[Any]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise Invalid.field("file", "the CSV file is not UTF-8 text") from None
+        raise Invalid.field("file", _l("the CSV file is not UTF-8 text")) from None
     try:
         yield from csv.reader(io.StringIO(text, newline=""))
     except csv.Error as error:
-        raise Invalid.field("file", f"the CSV file cannot be read: {error}") from None
+        raise Invalid.field("file", _l("the CSV file cannot be read: %(error)s", error=error)) from None
 
 
 def _xlsx_cells(content: bytes) -> Iterator[tuple[Any, ...]]:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # openpyxl reports a bad file as zip, XML or key errors
-        raise Invalid.field("file", "the file is not a readable XLSX workbook") from None
+        raise Invalid.field("file", _l("the file is not a readable XLSX workbook")) from None
     try:
         yield from workbook.worksheets[0].iter_rows(values_only=True)
     finally:
@@ -93,10 +94,11 @@ class RowError:
 
     row: int | None
     field: str
-    message: str
+    message: Text
 
     def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "field": self.field, "message": self.message}
+        """The stored form: the message rendered now, in the language the job runs in."""
+        return {"row": self.row, "field": self.field, "message": str(self.message)}
 
 
 def read_header(cells: list[Any], row: int) -> tuple[dict[str, int], list[RowError]]:
@@ -108,12 +110,12 @@ def read_header(cells: list[Any], row: int) -> tuple[dict[str, int], list[RowErr
         if not key or key in EXPORT_ONLY_COLUMNS:
             continue
         if key not in RECEIPT_COLUMNS:
-            errors.append(RowError(row, _text(cell), "unknown column"))
+            errors.append(RowError(row, _text(cell), _l("unknown column")))
         elif key in columns:
-            errors.append(RowError(row, key, "the column appears more than once"))
+            errors.append(RowError(row, key, _l("the column appears more than once")))
         else:
             columns[key] = index
-    errors += [RowError(row, key, "missing column") for key in REQUIRED_COLUMNS if key not in columns]
+    errors += [RowError(row, key, _l("missing column")) for key in REQUIRED_COLUMNS if key not in columns]
     return columns, errors
 
 
@@ -140,21 +142,21 @@ def _date(cell: Any) -> date | None:
     try:
         return datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
-        raise Invalid.field("date", "not a date in the form YYYY-MM-DD") from None
+        raise Invalid.field("date", _l("not a date in the form YYYY-MM-DD")) from None
 
 
 def _quantity(cell: Any) -> Decimal:
     text = repr(cell) if isinstance(cell, float) else _text(cell)
     if not text:
-        raise Invalid.field("quantity", "required")
+        raise Invalid.field("quantity", _l("required"))
     return ledger.quantity(text)
 
 
-def to_receipt(cells: list[Any], columns: dict[str, int]) -> tuple[lots.Receipt | None, dict[str, str]]:
+def to_receipt(cells: list[Any], columns: dict[str, int]) -> tuple[lots.Receipt | None, dict[str, Text]]:
     """The row as a receipt, or the message for each cell that cannot be read."""
     raw = {key: cells[index] if index < len(cells) else None for key, index in columns.items()}
     values: dict[str, Any] = {}
-    problems: dict[str, str] = {}
+    problems: dict[str, Text] = {}
     for key in RECEIPT_COLUMNS:
         try:
             if key == "quantity":
@@ -164,7 +166,7 @@ def to_receipt(cells: list[Any], columns: dict[str, int]) -> tuple[lots.Receipt 
             else:
                 values[key] = _text(raw.get(key))
                 if key in TEXT_LIMITS and len(values[key]) > TEXT_LIMITS[key]:
-                    problems[key] = f"at most {TEXT_LIMITS[key]} characters"
+                    problems[key] = _l("at most %(count)s characters", count=TEXT_LIMITS[key])
         except Invalid as error:
             problems[key] = error.message
     return (None if problems else lots.Receipt(**values)), problems

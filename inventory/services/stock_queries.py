@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -44,11 +45,11 @@ def lots(*, session: Session, actor: User, filters: LotFilter, today: date | Non
         query = query.where(Lot.facility_id == select(Facility.id).where(Facility.code == filters.facility).scalar_subquery())
     if filters.status:
         if filters.status not in LOT_STATUSES:
-            raise Invalid.field("status", f"one of {', '.join(LOT_STATUSES)}")
+            raise Invalid.field("status", _l("one of %(choices)s", choices=", ".join(LOT_STATUSES)))
         query = query.where(Lot.status == filters.status)
     if filters.expiring_within_days is not None:
         if filters.expiring_within_days < 0:
-            raise Invalid.field("expiring_within_days", "must not be negative")
+            raise Invalid.field("expiring_within_days", _l("must not be negative"))
         horizon = (today or business_today()) + timedelta(days=filters.expiring_within_days)
         query = query.where(Lot.expiry_date <= horizon, Lot.on_hand > 0)
     return query
@@ -68,7 +69,7 @@ class SummaryRow:
 def summary(*, session: Session, actor: User, group_by: str) -> list[SummaryRow]:
     """On hand per group and unit (tonnes are not added to tents). Plan quantities arrive with annual plans."""
     if group_by not in GROUPS:
-        raise Invalid.field("group_by", f"one of {', '.join(GROUPS)}")
+        raise Invalid.field("group_by", _l("one of %(choices)s", choices=", ".join(GROUPS)))
     key_columns = {
         "material": (Material.code, Material.name_zh),
         "category": (Material.category, Material.category),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
 from inventory import scope
@@ -25,18 +26,18 @@ def request_transfer(*, session: Session, actor: User, lot_id: int, to_facility:
     scope.require_enterprise_action(session, actor, "request", "transfer", lot.enterprise_id)
     target = facility_by_code(session, to_facility, field="to_facility")
     if target.id == lot.facility_id:
-        raise Invalid.field("to_facility", "the lot is already there")
+        raise Invalid.field("to_facility", _l("the lot is already there"))
     source = session.get(Facility, lot.facility_id)
     check_cold_chain(session.get(Material, lot.material_id), target)
     amount = ledger.quantity(amount)
     if amount <= 0:
-        raise Invalid.field("quantity", "must be positive")
+        raise Invalid.field("quantity", _l("must be positive"))
     if amount > lot.on_hand:
-        raise Invalid.field("quantity", f"only {lot.on_hand} on hand")
+        raise Invalid.field("quantity", _l("only %(on_hand)s on hand", on_hand=lot.on_hand))
     needs_approval = target.enterprise_id != lot.enterprise_id or target.district_id != source.district_id
     reason = (reason or "").strip()
     if needs_approval and not reason:
-        raise Invalid.field("reason", "a transfer to another enterprise or district needs a reason for the bureau")
+        raise Invalid.field("reason", _l("a transfer to another enterprise or district needs a reason for the bureau"))
     transfer = Transfer(lot_id=lot.id, to_facility_id=target.id, enterprise_id=lot.enterprise_id,
                         to_enterprise_id=target.enterprise_id, quantity=amount, needs_approval=needs_approval,
                         reason=reason, requested_by=actor.id)
@@ -53,7 +54,7 @@ def request_transfer(*, session: Session, actor: User, lot_id: int, to_facility:
 def decide_transfer(*, session: Session, actor: User, transfer_id: int, action: str, note: str = "") -> Transfer:
     transfer = session.exec(scope.enterprise_rows_query(session, actor, Transfer).where(Transfer.id == transfer_id)).first()
     if transfer is None:
-        raise NotFound("transfer not found")
+        raise NotFound(_l("transfer not found"))
     lot = session.get(Lot, transfer.lot_id)
     scope.require_bureau_decision(session, actor, "transfer", {lot.material_id})
     workflow.transition(session, row=transfer, entity="transfer", action=action, actor=actor,

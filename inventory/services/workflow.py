@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
 from inventory.models import User
@@ -19,9 +20,10 @@ def transition(
     before = row.status
     target = allowed.get((before, action))
     if target is None:
-        raise Conflict(f"cannot {action} this {entity}: it is {before}", code="illegal_transition")
+        raise Conflict(_l("cannot %(action)s this %(entity)s: it is %(status)s",
+                          action=action, entity=entity, status=before), code="illegal_transition")
     if requested_by is not None and requested_by == actor.id:
-        raise Forbidden("the person who requested this cannot also decide it (four eyes)")
+        raise Forbidden(_l("the person who requested this cannot also decide it (four eyes)"))
     row.status = target
     if hasattr(row, "decided_by") and action in {"approve", "reject"}:
         row.decided_by, row.decided_at, row.decision_note = actor.id, utcnow(), note

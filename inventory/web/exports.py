@@ -45,7 +45,7 @@ def lot_filter(args: Mapping[str, str]) -> stock_queries.LotFilter:
     """The lot list's filters from the query string, as the export page sends them."""
     raw_days = (args.get("expiring_within_days") or "").strip()
     if raw_days and not raw_days.lstrip("-").isdigit():
-        raise Invalid.field("expiring_within_days", "a whole number")
+        raise Invalid.field("expiring_within_days", _l("a whole number"))
     return stock_queries.LotFilter(
         material=args.get("material") or None, enterprise=args.get("enterprise") or None,
         facility=args.get("facility") or None, status=args.get("status") or None,
@@ -83,7 +83,7 @@ def download(table: exports.Table, fmt: str, *, session: Session | None = None) 
 @login_required
 def index():
     if not scope.can(current_user, "export", "lot"):
-        raise Forbidden("you may not export stock")
+        raise Forbidden(_l("you may not export stock"))
     return render_template("exports/index.html", form=ExportForm(request.args))
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -35,13 +36,13 @@ class UploadForm(FlaskForm):
 
 def _require_run() -> None:
     if not scope.can(current_user, "run", "import"):
-        raise Forbidden("only enterprise staff import receipts")
+        raise Forbidden(_l("only enterprise staff import receipts"))
 
 
 def _start(job: ImportJob) -> None:
-    """Enqueue after the commit that created the job, so the worker finds it."""
+    """Enqueue after the commit that created the job, so the worker finds it; row errors use this page's language."""
     get_session().commit()
-    if not enqueue_import(current_app.extensions["celery"], job.id,
+    if not enqueue_import(current_app.extensions["celery"], job.id, locale=str(get_locale()),
                           timeout=current_app.config["BROKER_HEALTH_TIMEOUT"]):
         flash(_("The task queue is not reachable, so the file was processed right away."), "warning")
 
