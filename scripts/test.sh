@@ -16,6 +16,8 @@ psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='res
   || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE reserve_test"
 export TEST_REDIS_URL=${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
 
+echo "== lint =="
+.venv/bin/ruff check inventory workers tests config.py wsgi.py
 echo "== SQLite =="
 .venv/bin/pytest -q "$@"
 echo "== PostgreSQL =="

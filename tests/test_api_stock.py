@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from inventory.models import Adjustment, Facility, Lot, Material, Movement
+from inventory.models import Facility, Lot, Material, Movement
 from inventory.timeutil import business_today
 from tests.conftest import count_rows
 from tests.test_api_base import assert_error
