@@ -278,3 +278,13 @@ def test_lot_page_forms_carry_their_own_csrf_token(app, db):
     accepted = client.post(f"/stock/lots/{lot.id}/issue", data={"issue-quantity": "1", "issue-csrf_token": issue_token})
     assert accepted.status_code == 302
     assert count_rows(db, Movement) == before + 1
+
+
+def test_lot_page_lists_requests_waiting_for_the_bureau(api, login_as, db):
+    lot_id = db.exec(select(Lot.id).where(Lot.lot_code == "WH-2025-014")).one()
+    api("clerk").post("/transfers", json={"lot": lot_id, "to_facility": "GR-03", "quantity": "7", "reason": "仓容调整"})
+    api("clerk").post(f"/lots/{lot_id}/movements", json={"kind": "adjustment", "quantity": "-50", "note": "鼠害"})
+    page = login_as("clerk").get(f"/stock/lots/{lot_id}").get_data(as_text=True)
+    assert 'id="pending-requests"' in page and "GR-03" in page and "鼠害" in page
+    other = db.exec(select(Lot.id).where(Lot.lot_code == "WH-2024-001")).one()
+    assert 'id="pending-requests"' not in login_as("clerk").get(f"/stock/lots/{other}").get_data(as_text=True)

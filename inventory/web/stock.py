@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from inventory import scope
 from inventory.db import get_session
-from inventory.models import Facility, Lot, Material, Movement, Organisation
+from inventory.models import Adjustment, Facility, Lot, Material, Movement, Organisation, Transfer
 from inventory.services import lots, stock_queries, transfers
 from inventory.services.errors import DomainError
 from inventory.web.service_errors import mark_fields, show_refusal
@@ -101,11 +101,17 @@ def _render_lot(lot_id: int, forms: LotForms, status: int = 200):
     movements = movements[:LEDGER_PAGE]
     targets = list(session.exec(scope.facilities_query(session, current_user)
                                 .where(Facility.id != lot.facility_id).order_by(Facility.code)))
+    pending_transfers = list(session.exec(scope.enterprise_rows_query(session, current_user, Transfer)
+                                          .where(Transfer.lot_id == lot.id, Transfer.status == "pending")))
+    pending_adjustments = list(session.exec(scope.enterprise_rows_query(session, current_user, Adjustment)
+                                            .where(Adjustment.lot_id == lot.id, Adjustment.status == "pending")))
     return render_template(
         "stock/lot.html", lot=lot, material=session.get(Material, lot.material_id),
         facility=session.get(Facility, lot.facility_id), enterprise=session.get(Organisation, lot.enterprise_id),
         movements=movements, actors=user_names(session, (m.actor_id for m in movements)), later=later,
-        forms=forms, transfer_targets=targets,
+        forms=forms, transfer_targets=targets, pending_transfers=pending_transfers,
+        pending_adjustments=pending_adjustments,
+        facility_codes={f.id: f.code for f in targets},
         can={action: scope.can(current_user, action, resource) for action, resource in
              (("issue", "lot"), ("adjust", "lot"), ("hold", "lot"), ("request", "transfer"))},
     ), status
