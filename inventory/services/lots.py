@@ -16,7 +16,7 @@ from inventory import scope
 from inventory.models import Adjustment, Facility, Lot, Material, Movement, User
 from inventory.services import audit, catalog, ledger, workflow
 from inventory.services.catalog import STORAGE_CLASSES
-from inventory.services.errors import Conflict, Invalid, NotFound
+from inventory.services.errors import Conflict, Invalid
 from inventory.services.facilities import facility_by_code
 from inventory.timeutil import business_today, utcnow
 
@@ -198,14 +198,9 @@ def adjust(
 
 
 def decide_adjustment(*, session: Session, actor: User, adjustment_id: int, action: str, note: str = "") -> Adjustment:
-    request = session.exec(scope.enterprise_rows_query(session, actor, Adjustment)
-                           .where(Adjustment.id == adjustment_id)).first()
-    if request is None:
-        raise NotFound(_l("adjustment not found"))
-    lot = session.get(Lot, request.lot_id)
-    scope.require_bureau_decision(session, actor, "adjustment", {lot.material_id})
-    workflow.transition(session, row=request, entity="adjustment", action=action, actor=actor,
-                        allowed=ADJUSTMENT_FLOW, requested_by=request.requested_by, note=note)
+    request, lot = workflow.decide_lot_request(
+        session, actor=actor, model=Adjustment, row_id=adjustment_id, entity="adjustment", action=action,
+        allowed=ADJUSTMENT_FLOW, note=note, missing=_l("adjustment not found"))
     if request.status == "approved":
         movement = ledger.post_movement(session=session, lot_id=lot.id, kind="adjustment", amount=request.quantity,
                                         actor=actor, ref_type="adjustment", ref_id=request.id, note=request.note)

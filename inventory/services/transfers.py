@@ -13,7 +13,7 @@ from sqlmodel import Session
 from inventory import scope
 from inventory.models import Facility, Lot, Material, Transfer, User
 from inventory.services import audit, ledger, workflow
-from inventory.services.errors import Invalid, NotFound
+from inventory.services.errors import Invalid
 from inventory.services.facilities import facility_by_code
 from inventory.services.lots import check_cold_chain
 
@@ -52,13 +52,9 @@ def request_transfer(*, session: Session, actor: User, lot_id: int, to_facility:
 
 
 def decide_transfer(*, session: Session, actor: User, transfer_id: int, action: str, note: str = "") -> Transfer:
-    transfer = session.exec(scope.enterprise_rows_query(session, actor, Transfer).where(Transfer.id == transfer_id)).first()
-    if transfer is None:
-        raise NotFound(_l("transfer not found"))
-    lot = session.get(Lot, transfer.lot_id)
-    scope.require_bureau_decision(session, actor, "transfer", {lot.material_id})
-    workflow.transition(session, row=transfer, entity="transfer", action=action, actor=actor,
-                        allowed=TRANSFER_FLOW, requested_by=transfer.requested_by, note=note)
+    transfer, lot = workflow.decide_lot_request(
+        session, actor=actor, model=Transfer, row_id=transfer_id, entity="transfer", action=action,
+        allowed=TRANSFER_FLOW, note=note, missing=_l("transfer not found"))
     if transfer.status == "approved":
         _execute(session, actor, transfer, lot)
     return transfer

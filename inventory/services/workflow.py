@@ -6,9 +6,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
-from inventory.models import User
+from inventory import scope
+from inventory.models import Lot, User
 from inventory.services import audit
-from inventory.services.errors import Conflict, Forbidden
+from inventory.services.errors import Conflict, Forbidden, NotFound
 from inventory.timeutil import utcnow
 
 
@@ -32,3 +33,19 @@ def transition(
                  org_id=getattr(row, "enterprise_id", None), before={"status": before},
                  after={"status": target, "note": note} if note else {"status": target})
     return target
+
+
+def decide_lot_request(
+    session: Session, *, actor: User, model: type, row_id: int, entity: str, action: str,
+    allowed: dict[tuple[str, str], str], note: str, missing: Any,
+) -> tuple[Any, Lot]:
+    """A bureau's decision on a request about one lot (transfer, write-down): the request must be visible
+    to the approver, its material in the bureau's remit, and the approver not the requester."""
+    row = session.exec(scope.enterprise_rows_query(session, actor, model).where(model.id == row_id)).first()
+    if row is None:
+        raise NotFound(missing)
+    lot = session.get(Lot, row.lot_id)
+    scope.require_bureau_decision(session, actor, entity, {lot.material_id})
+    transition(session, row=row, entity=entity, action=action, actor=actor, allowed=allowed,
+               requested_by=row.requested_by, note=note)
+    return row, lot
