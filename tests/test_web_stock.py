@@ -288,3 +288,14 @@ def test_lot_page_lists_requests_waiting_for_the_bureau(api, login_as, db):
     assert 'id="pending-requests"' in page and "GR-03" in page and "鼠害" in page
     other = db.exec(select(Lot.id).where(Lot.lot_code == "WH-2024-001")).one()
     assert 'id="pending-requests"' not in login_as("clerk").get(f"/stock/lots/{other}").get_data(as_text=True)
+
+
+def test_a_refusal_names_the_lot_status_in_the_readers_language(api, login_as, db):
+    lot_id = db.exec(select(Lot.id).where(Lot.lot_code == "WH-2024-001")).one()
+    api("inspector").post(f"/lots/{lot_id}/hold", json={"status": "quality_hold", "reason": "水分超标"})
+    client = login_as("clerk")
+    page = client.post(f"/stock/lots/{lot_id}/issue", data={"issue-quantity": "1", "issue-note": ""}).get_data(as_text=True)
+    assert "该批次状态为“质量冻结”" in page
+    client.get("/lang/en")
+    page = client.post(f"/stock/lots/{lot_id}/issue", data={"issue-quantity": "1", "issue-note": ""}).get_data(as_text=True)
+    assert "the lot is Quality hold and cannot be taken out by Issue" in page

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from inventory import scope
 from inventory.models import CountMismatch, Facility, Lot, Material, Organisation, StockCount, StockCountLine, User
 from inventory.services import audit, ledger, workflow
+from inventory.services.labels import REQUEST_STATUS_LABELS, label
 from inventory.services.errors import Conflict, Invalid, NotFound, Text
 from inventory.timeutil import utcnow
 
@@ -87,7 +88,7 @@ def record_counted(*, session: Session, actor: User, count_id: int, counted: dic
     count = _count(session, actor, count_id)
     scope.require_enterprise_action(session, actor, "submit", "count", count.enterprise_id)
     if count.status != "open":
-        raise Conflict(_l("the count is %(status)s", status=count.status), code="illegal_transition")
+        raise Conflict(_l("the count is %(status)s", status=label(REQUEST_STATUS_LABELS, count.status)), code="illegal_transition")
     by_lot = {line.lot_id: line for line in session.exec(select(StockCountLine).where(StockCountLine.count_id == count.id))}
     errors: dict[str, list[Text]] = {}
     clean: dict[int, Decimal] = {}

@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from inventory.models import Lot, Movement, User
+from inventory.services.labels import KIND_LABELS, STATUS_LABELS, label
 from inventory.services.errors import Conflict, Invalid, NotFound
 from inventory.timeutil import business_today, utcnow
 
@@ -142,7 +143,7 @@ def _explain_refusal(session: Session, lot_id: int, kind: str, amount: Decimal, 
     if lot is None:
         raise NotFound(_l("lot not found"))
     if kind in NEEDS_AVAILABLE and lot.status not in AUTO_STATUSES:
-        raise Conflict(_l("the lot is %(status)s and cannot be taken out by %(kind)s", status=lot.status, kind=kind),
+        raise Conflict(_l("the lot is %(status)s and cannot be taken out by %(kind)s", status=label(STATUS_LABELS, lot.status), kind=label(KIND_LABELS, kind)),
                        code="lot_not_available")
     if kind in NEEDS_AVAILABLE and lot.expiry_date < (today or business_today()):
         raise Conflict(_l("the lot is past its expiry date"), code="lot_expired")

@@ -16,6 +16,7 @@ from inventory import scope
 from inventory.models import Adjustment, Facility, Lot, Material, Movement, User
 from inventory.services import audit, catalog, ledger, workflow
 from inventory.services.catalog import STORAGE_CLASSES
+from inventory.services.labels import STATUS_LABELS, label
 from inventory.services.errors import Conflict, Invalid
 from inventory.services.facilities import facility_by_code
 from inventory.timeutil import business_today, utcnow
@@ -222,10 +223,10 @@ def set_hold(*, session: Session, actor: User, lot_id: int, status: str, reason:
     before = lot.status
     if status == "available":
         if before not in HOLD_STATUSES:
-            raise Conflict(_l("the lot is %(status)s, not on hold", status=before), code="illegal_transition")
+            raise Conflict(_l("the lot is %(status)s, not on hold", status=label(STATUS_LABELS, before)), code="illegal_transition")
         status = "available" if lot.on_hand > 0 else "depleted"
     elif before not in ("available", "depleted", *HOLD_STATUSES):
-        raise Conflict(_l("a %(status)s lot cannot be put on hold", status=before), code="illegal_transition")
+        raise Conflict(_l("a %(status)s lot cannot be put on hold", status=label(STATUS_LABELS, before)), code="illegal_transition")
     lot.status = status
     session.add(lot)
     audit.record(session, actor=actor, action="lot.hold" if status in HOLD_STATUSES else "lot.release", entity="lot",

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from inventory import scope
 from inventory.models import Lot, User
 from inventory.services import audit
+from inventory.services.labels import ACTION_LABELS, ENTITY_LABELS, REQUEST_STATUS_LABELS, label
 from inventory.services.errors import Conflict, Forbidden, NotFound
 from inventory.timeutil import utcnow
 
@@ -21,8 +22,9 @@ def transition(
     before = row.status
     target = allowed.get((before, action))
     if target is None:
-        raise Conflict(_l("cannot %(action)s this %(entity)s: it is %(status)s",
-                          action=action, entity=entity, status=before), code="illegal_transition")
+        raise Conflict(_l("cannot %(action)s this %(entity)s: its status is %(status)s",
+                          action=label(ACTION_LABELS, action), entity=label(ENTITY_LABELS, entity),
+                          status=label(REQUEST_STATUS_LABELS, before)), code="illegal_transition")
     if requested_by is not None and requested_by == actor.id:
         raise Forbidden(_l("the person who requested this cannot also decide it (four eyes)"))
     row.status = target

@@ -14,18 +14,12 @@ from flask_babel import lazy_gettext as _l
 
 from inventory import scope
 from inventory.models import Lot, Material
+from inventory.services.labels import KIND_LABELS, REQUEST_STATUS_LABELS, STATUS_LABELS
 from inventory.timeutil import BUSINESS_TZ, business_today
 
 #: expiry warnings: within this many days a lot is shown as expiring soon
 SOON_DAYS = 30
 
-STATUS_LABELS = {
-    "available": _l("Available"),
-    "quality_hold": _l("Quality hold"),
-    "quarantined": _l("Quarantined"),
-    "expired": _l("Expired"),
-    "depleted": _l("Depleted"),
-}
 STATUS_BADGES = {
     "available": "text-bg-success",
     "quality_hold": "text-bg-warning",
@@ -45,18 +39,6 @@ CATEGORY_LABELS = {
     "epidemic": _l("Epidemic emergency"),
     "small_package": _l("Small-package emergency goods"),
 }
-KIND_LABELS = {
-    "receipt": _l("Receipt"),
-    "issue": _l("Issue"),
-    "transfer_out": _l("Transfer out"),
-    "transfer_in": _l("Transfer in"),
-    "rotation_out": _l("Rotation out"),
-    "rotation_in": _l("Rotation in"),
-    "scrap": _l("Scrap"),
-    "dispatch": _l("Dispatch"),
-    "adjustment": _l("Adjustment"),
-    "count_correction": _l("Count correction"),
-}
 FACILITY_KIND_LABELS = {
     "warehouse": _l("Warehouse"),
     "cold_store": _l("Cold store"),
@@ -65,14 +47,6 @@ FACILITY_KIND_LABELS = {
     "reefer_vehicle": _l("Refrigerated vehicle"),
     "medical_cold_store": _l("Medical cold store"),
     "ultra_low_freezer": _l("Ultra-low freezer"),
-}
-REQUEST_STATUS_LABELS = {
-    "pending": _l("Pending"),
-    "approved": _l("Approved"),
-    "rejected": _l("Rejected"),
-    "executed": _l("Executed"),
-    "open": _l("Open"),
-    "submitted": _l("Submitted"),
 }
 #: expiry state -> (row class, label)
 EXPIRY_STATES = {
