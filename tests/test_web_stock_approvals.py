@@ -100,3 +100,24 @@ def test_deciding_twice_is_refused(login_as, db, english, pending_adjustment):
     assert "cannot approve this write-down: its status is Rejected" in again.get_data(as_text=True)
     db.expire_all()
     assert db.get(Adjustment, pending_adjustment.id).status == "rejected"
+
+
+
+def submitted_count(api, body: dict) -> int:
+    count = api("reliefclerk").post("/counts", json=body).get_json()
+    lines = [{"lot_id": line["lot_id"], "counted": line["book"]} for line in count["lines"]]
+    api("reliefclerk").post(f"/counts/{count['id']}/lines", json={"lines": lines})
+    assert api("reliefclerk").post(f"/counts/{count['id']}/actions/submit", json={}).status_code == 200
+    return count["id"]
+
+
+def test_the_desk_omits_a_count_holding_other_bureaus_materials(api, login_as):
+    """RL-01 holds relief, flood-control and epidemic stock: a whole-facility count is no one bureau's."""
+    mixed = submitted_count(api, {"facility": "RL-01"})
+    assert f'data-count-id="{mixed}"' not in login_as("emapprover").get("/approvals/").get_data(as_text=True)
+
+
+def test_the_desk_lists_a_count_of_the_bureaus_own_materials(api, login_as):
+    own = submitted_count(api, {"facility": "RL-01", "bureau": "BUR-EMERGENCY"})
+    assert f'data-count-id="{own}"' in login_as("emapprover").get("/approvals/").get_data(as_text=True)
+    assert f'data-count-id="{own}"' not in login_as("approver").get("/approvals/").get_data(as_text=True)

@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 
 from inventory import scope
 from inventory.db import get_session
-from inventory.models import Adjustment, Facility, Lot, StockCount, StockCountLine, Transfer, User
-from inventory.services import counts, lots, transfers
+from inventory.models import Facility, Lot, User
+from inventory.services import approvals, counts, lots, transfers
 from inventory.services.errors import DomainError
 from inventory.web.service_errors import show_refusal
 from inventory.web.stock_forms import DecisionForm
@@ -35,22 +35,9 @@ def _require() -> None:
         abort(403)
 
 
-def _in_remit(session: Session, user: User, model):
-    """Workflow rows of the user's reach whose lot is a material the user's bureau answers for."""
-    return (scope.enterprise_rows_query(session, user, model)
-            .join(Lot, Lot.id == model.lot_id).where(scope.lot_filter(session, user)))
-
-
 def _pending(session: Session, user: User) -> dict:
-    pending_transfers = list(session.exec(_in_remit(session, user, Transfer)
-                                          .where(Transfer.status == "pending").order_by(Transfer.id)))
-    pending_adjustments = list(session.exec(_in_remit(session, user, Adjustment)
-                                            .where(Adjustment.status == "pending").order_by(Adjustment.id)))
-    counts_in_remit = (select(StockCountLine.count_id).join(Lot, Lot.id == StockCountLine.lot_id)
-                       .where(scope.lot_filter(session, user)))
-    submitted = list(session.exec(scope.enterprise_rows_query(session, user, StockCount)
-                                  .where(StockCount.status == "submitted", StockCount.id.in_(counts_in_remit))
-                                  .order_by(StockCount.id)))
+    awaiting = approvals.awaiting_decision(session=session, actor=user)
+    pending_transfers, pending_adjustments, submitted = awaiting.transfers, awaiting.adjustments, awaiting.counts
     lot_ids = {t.lot_id for t in pending_transfers} | {a.lot_id for a in pending_adjustments}
     lot_rows = {lot.id: lot for lot in session.exec(select(Lot).where(Lot.id.in_(lot_ids)))}
     facility_ids = {t.to_facility_id for t in pending_transfers} | {c.facility_id for c in submitted}
