@@ -20,7 +20,6 @@ from inventory.api.spec import spec
 from inventory.db import get_session
 from inventory.models import Adjustment, Facility, Lot, Material, Movement, Organisation
 from inventory.services import catalog, ledger, lots, stock_queries
-from inventory.services.errors import Invalid
 
 ERRORS = {"HTTP_403": ErrorBody, "HTTP_404": ErrorBody, "HTTP_409": ErrorBody, "HTTP_422": ErrorBody}
 
@@ -89,24 +88,12 @@ def adjustment_public(a: Adjustment) -> dict:
             "decision_note": a.decision_note, "movement_id": a.movement_id, "created_at": a.created_at.isoformat()}
 
 
-def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return None
-    if not raw.lstrip("-").isdigit():
-        raise Invalid.field(name, "a whole number")
-    return int(raw)
-
-
 @bp.get("/lots")
 @spec.validate(tags=["stock"])
 def list_lots():
     """Lots visible to the caller, earliest expiry first
     (`?material=&enterprise=&facility=&category=&status=&expiring_within_days=`)."""
-    filters = stock_queries.LotFilter(
-        material=request.args.get("material"), enterprise=request.args.get("enterprise"),
-        facility=request.args.get("facility"), status=request.args.get("status"),
-        category=request.args.get("category"), expiring_within_days=_int_arg("expiring_within_days"))
+    filters = stock_queries.LotFilter.from_args(request.args)
     query = stock_queries.lots(session=get_session(), actor=current_user(), filters=filters)
     result = page(query, [Lot.expiry_date, Lot.id], lambda lot: lot)
     names = Names(result["items"])

@@ -5,6 +5,7 @@ million lots.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -30,6 +31,16 @@ class LotFilter:
     status: str | None = None
     category: str | None = None
     expiring_within_days: int | None = None
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> LotFilter:
+        """The filters of a query string (the API's ``GET /lots`` and the export links); blanks mean no filter."""
+        raw_days = (args.get("expiring_within_days") or "").strip()
+        if raw_days and not raw_days.lstrip("-").isdigit():
+            raise Invalid.field("expiring_within_days", _l("a whole number"))
+        return cls(material=args.get("material") or None, enterprise=args.get("enterprise") or None,
+                   facility=args.get("facility") or None, status=args.get("status") or None,
+                   category=args.get("category") or None, expiring_within_days=int(raw_days) if raw_days else None)
 
 
 def lots(*, session: Session, actor: User, filters: LotFilter, today: date | None = None):

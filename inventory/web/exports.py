@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from flask import Blueprint, render_template, request
 from flask_babel import get_locale, gettext
@@ -19,7 +19,7 @@ from inventory import scope
 from inventory.db import get_session
 from inventory.services import exports, stock_queries
 from inventory.services.catalog import CATEGORIES
-from inventory.services.errors import Forbidden, Invalid
+from inventory.services.errors import Forbidden
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -39,17 +39,6 @@ class ExportForm(FlaskForm):
     status = SelectField(_l("Status"), choices=[ALL, *map(SelectChoice, stock_queries.LOT_STATUSES)])
     expiring_within_days = IntegerField(_l("Expiring within (days)"), validators=[Optional(), NumberRange(min=0)])
     group_by = SelectField(_l("Group the summary by"), choices=list(map(SelectChoice, stock_queries.GROUPS)))
-
-
-def lot_filter(args: Mapping[str, str]) -> stock_queries.LotFilter:
-    """The lot list's filters from the query string, as the export page sends them."""
-    raw_days = (args.get("expiring_within_days") or "").strip()
-    if raw_days and not raw_days.lstrip("-").isdigit():
-        raise Invalid.field("expiring_within_days", _l("a whole number"))
-    return stock_queries.LotFilter(
-        material=args.get("material") or None, enterprise=args.get("enterprise") or None,
-        facility=args.get("facility") or None, status=args.get("status") or None,
-        category=args.get("category") or None, expiring_within_days=int(raw_days) if raw_days else None)
 
 
 def _closing(chunks: Iterator[str], session: Session | None) -> Iterator[str]:
@@ -91,7 +80,7 @@ def index():
 @login_required
 def lots(fmt: str):
     session = get_session()
-    table = exports.lot_table(session=session, actor=current_user, filters=lot_filter(request.args),
+    table = exports.lot_table(session=session, actor=current_user, filters=stock_queries.LotFilter.from_args(request.args),
                               fmt=exports.check_format(fmt), language=str(get_locale()))
     return download(table, fmt, session=session)
 
