@@ -186,3 +186,8 @@ def test_lot_list_export_link_keeps_the_filters(login_as):
     assert "/exports/lots.csv?material=WHEAT" in page
     csv_text = login_as("clerk").get("/exports/lots.csv?material=WHEAT").get_data(as_text=True)
     assert "WH-2024-001" in csv_text and "RI-2024-007" not in csv_text
+
+
+def test_the_export_page_names_choices_in_the_readers_language(login_as):
+    page = login_as("clerk").get("/exports/").get_data(as_text=True)
+    assert ">粮食<" in page and ">质量冻结<" in page and ">承储企业<" in page

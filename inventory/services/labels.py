@@ -33,6 +33,12 @@ REQUEST_STATUS_LABELS = {
     "open": _l("Open"),
     "submitted": _l("Submitted"),
 }
+GROUP_LABELS = {
+    "material": _l("Material"),
+    "category": _l("Category"),
+    "enterprise": _l("Enterprise"),
+    "district": _l("District"),
+}
 ACTION_LABELS = {
     "approve": _l("approve"),
     "reject": _l("reject"),

@@ -18,8 +18,9 @@ from wtforms.validators import NumberRange, Optional
 from inventory import scope
 from inventory.db import get_session
 from inventory.services import exports, stock_queries
-from inventory.services.catalog import CATEGORIES
 from inventory.services.errors import Forbidden
+from inventory.services.labels import GROUP_LABELS, STATUS_LABELS
+from inventory.web.stock_display import CATEGORY_LABELS
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -35,10 +36,11 @@ class ExportForm(FlaskForm):
     material = StringField(_l("Material code"))
     facility = StringField(_l("Facility code"))
     enterprise = StringField(_l("Enterprise code"))
-    category = SelectField(_l("Category"), choices=[ALL, *map(SelectChoice, CATEGORIES)])
-    status = SelectField(_l("Status"), choices=[ALL, *map(SelectChoice, stock_queries.LOT_STATUSES)])
+    category = SelectField(_l("Category"), choices=[ALL, *(SelectChoice(k, v) for k, v in CATEGORY_LABELS.items())])
+    status = SelectField(_l("Status"), choices=[ALL, *(SelectChoice(k, v) for k, v in STATUS_LABELS.items())])
     expiring_within_days = IntegerField(_l("Expiring within (days)"), validators=[Optional(), NumberRange(min=0)])
-    group_by = SelectField(_l("Group the summary by"), choices=list(map(SelectChoice, stock_queries.GROUPS)))
+    group_by = SelectField(_l("Group the summary by"),
+                           choices=[SelectChoice(k, v) for k, v in GROUP_LABELS.items()])
 
 
 def _closing(chunks: Iterator[str], session: Session | None) -> Iterator[str]:

@@ -15,6 +15,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from inventory.services.facilities import SAFETY
+from inventory.services.labels import GROUP_LABELS
 
 ALL = SelectChoice("", "—")
 
@@ -40,10 +41,8 @@ class SummaryForm(FlaskForm):
     class Meta:
         csrf = False
 
-    group_by = SelectField(_l("Group by"), choices=[
-        SelectChoice("material", _l("Material")), SelectChoice("category", _l("Category")),
-        SelectChoice("enterprise", _l("Enterprise")), SelectChoice("district", _l("District")),
-    ], default="material")
+    group_by = SelectField(_l("Group by"), choices=[SelectChoice(k, v) for k, v in GROUP_LABELS.items()],
+                           default="material")
 
 
 class ReceiptForm(FlaskForm):
