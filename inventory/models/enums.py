@@ -23,8 +23,3 @@ class Role(StrEnum):
     inspector = "inspector"
     viewer = "viewer"
 
-
-class DistrictArea(StrEnum):
-    main_city = "main_city"
-    county = "county"
-    other = "other"
