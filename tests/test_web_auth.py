@@ -107,3 +107,10 @@ def test_demo_users_exist_for_every_role(db):
     from inventory.models.enums import Role
 
     assert roles == set(Role)
+
+
+def test_a_token_without_a_name_is_refused_and_nothing_is_issued(login_as, db):
+    before = count_rows(db, ApiToken)
+    response = login_as("clerk").post("/profile/tokens", data={"name": ""}, follow_redirects=True)
+    assert "rsv_" not in response.get_data(as_text=True)
+    assert count_rows(db, ApiToken) == before
