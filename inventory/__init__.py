@@ -12,7 +12,8 @@ import config
 from inventory import db
 from inventory.request_guards import reject_nul_characters
 from inventory.extensions import babel, bootstrap, csrf, limiter, login_manager
-from inventory.services import accounts, audit
+from inventory.services.accounts import directory
+from inventory.services.audit import trail
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,7 +55,7 @@ def _select_locale() -> str:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    accounts.configure_hashing(time_cost=app.config["ARGON2_TIME_COST"], memory_cost=app.config["ARGON2_MEMORY_COST"])
+    directory.configure_hashing(time_cost=app.config["ARGON2_TIME_COST"], memory_cost=app.config["ARGON2_MEMORY_COST"])
     csrf.init_app(app)
     bootstrap.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
@@ -63,7 +64,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "warning"
 
-    from inventory.web.auth import load_user
+    from inventory.web.accounts.auth import load_user
 
     login_manager.user_loader(load_user)
 
@@ -76,7 +77,7 @@ def register_request_context(app: Flask) -> None:
     @app.before_request
     def _request_info() -> None:
         g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
-        audit.current_request.set(audit.RequestInfo(request_id=g.request_id, ip=request.remote_addr))
+        trail.current_request.set(trail.RequestInfo(request_id=g.request_id, ip=request.remote_addr))
 
     @app.after_request
     def _request_id_header(response):

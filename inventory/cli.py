@@ -10,8 +10,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from inventory import db
-from inventory.services import accounts
-from inventory.services.errors import DomainError
+from inventory.services.accounts import directory
+from inventory.core.errors import DomainError
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -66,7 +66,7 @@ def orgs_group() -> None:
 def orgs_create(code: str, kind: str, name: str, district: str | None, domain: str | None) -> None:
     with db.session_scope() as session:
         try:
-            org = accounts.create_org(session=session, code=code, kind=kind, name=name, district_code=district, domain=domain)
+            org = directory.create_org(session=session, code=code, kind=kind, name=name, district_code=district, domain=domain)
         except DomainError as exc:
             raise click.ClickException(exc.message) from None
         session.commit()
@@ -88,7 +88,7 @@ def users_create(username: str, org_code: str, role: str, password: str | None) 
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with db.session_scope() as session:
         try:
-            user = accounts.create_user(session=session, username=username, org_code=org_code, role=role, password=password)
+            user = directory.create_user(session=session, username=username, org_code=org_code, role=role, password=password)
         except DomainError as exc:
             raise click.ClickException(exc.message) from None
         session.commit()
@@ -108,7 +108,7 @@ def users_token(username: str, name: str) -> None:
         user = session.exec(select(User).where(User.username == username)).first()
         if user is None:
             raise click.ClickException(f"no user {username}")
-        token = accounts.issue_token(session=session, user=user, name=name)
+        token = directory.issue_token(session=session, user=user, name=name)
         session.commit()
     click.echo(token)
 
@@ -116,7 +116,7 @@ def users_token(username: str, name: str) -> None:
 @click.command("seed-demo", help="Load the demo city and print the demo logins.")
 @with_appcontext
 def seed_demo() -> None:
-    from inventory.services import demo
+    from inventory.services.system import demo
 
     with db.session_scope() as session:
         logins = demo.seed(session=session)
@@ -137,7 +137,7 @@ def ledger_group() -> None:
 @ledger_group.command("verify")
 def ledger_verify() -> None:
     """Recompute every lot's on-hand and hash chain from its movements; exit 1 on any difference."""
-    from inventory.services import ledger
+    from inventory.services.stock import ledger
 
     with db.session_scope() as session:
         problems = ledger.verify(session=session)

@@ -6,61 +6,21 @@ commits seen by other connections, and one isolation scheme for all tests keeps 
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel
 
 from inventory import create_app
 from inventory.cli import alembic_config
 from inventory.db import engine_for
-from inventory.models import Organisation, User
-from inventory.services import accounts, demo
-
-TMP = Path(tempfile.mkdtemp(prefix="reserve-tests-"))
-DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{TMP / 'test.sqlite3'}"
-REDIS_URL = os.environ.get("TEST_REDIS_URL")
-IS_POSTGRES = DATABASE_URL.startswith("postgresql")
-
-
-def filesystem_broker(folder: Path) -> dict:
-    for sub in ("queue", "processed", "control"):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
-    return {
-        "broker_url": "filesystem://",
-        "broker_transport_options": {
-            "data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),
-            "processed_folder": str(folder / "processed"), "control_folder": str(folder / "control"),
-            "store_processed": False, "polling_interval": 0.05,
-        },
-        "broker_connection_retry_on_startup": True,
-        "task_ignore_result": True,
-        "task_acks_late": True,
-        "worker_prefetch_multiplier": 1,
-    }
-
-
-def make_config(**overrides) -> dict:
-    base = {
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
-        "WTF_CSRF_ENABLED": False,
-        "ARGON2_TIME_COST": 1,
-        "ARGON2_MEMORY_COST": 64,
-        "CELERY": filesystem_broker(TMP / "broker"),
-        "BROKER_HEALTH_TIMEOUT": 0.5,
-        "SERVER_NAME": None,
-    }
-    base.update(overrides)
-    return base
-
+from inventory.services.accounts import directory
+from inventory.services.system import demo
+from tests.helpers import DATABASE_URL, IS_POSTGRES, make_config, user_named
 
 def _reset_schema() -> None:
     engine = engine_for(DATABASE_URL)
@@ -134,14 +94,6 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def user_named(session: Session, username: str) -> User:
-    return session.exec(select(User).where(User.username == username)).one()
-
-
-def org_coded(session: Session, code: str) -> Organisation:
-    return session.exec(select(Organisation).where(Organisation.code == code)).one()
-
-
 @pytest.fixture
 def login_as(client: FlaskClient) -> Callable[[str], FlaskClient]:
     def _login(username: str) -> FlaskClient:
@@ -159,7 +111,7 @@ def token_for(db: Session) -> Callable[[str], dict[str, str]]:
 
     def _headers(username: str) -> dict[str, str]:
         if username not in cache:
-            token = accounts.issue_token(session=db, user=user_named(db, username), name="test")
+            token = directory.issue_token(session=db, user=user_named(db, username), name="test")
             db.commit()
             cache[username] = {"Authorization": f"Bearer {token}"}
         return cache[username]
@@ -192,10 +144,3 @@ def api(client: FlaskClient, token_for):
             return self._call("PATCH", path, **kwargs)
 
     return _Api
-
-
-def count_rows(session: Session, model) -> int:
-    from sqlalchemy import func
-
-    session.expire_all()
-    return session.exec(select(func.count()).select_from(model)).one()

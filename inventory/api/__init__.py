@@ -5,7 +5,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from inventory.api import accounts, catalogue, exports, health, lots, stock_workflows  # noqa: F401  (routes register on import)
+    # routes register on import
+    from inventory.api.accounts import directory  # noqa: F401
+    from inventory.api.stock import catalogue, exports, lots, requests  # noqa: F401
+    from inventory.api.system import health  # noqa: F401
     from inventory.api.blueprint import bp
     from inventory.extensions import csrf
 

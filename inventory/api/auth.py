@@ -5,8 +5,8 @@ from flask import g, request
 
 from inventory.db import get_session
 from inventory.models import User
-from inventory.services import accounts
-from inventory.services.errors import DomainError
+from inventory.services.accounts import directory
+from inventory.core.errors import DomainError
 
 PUBLIC_ENDPOINTS = {"api.health", "api.openapi"}
 
@@ -22,7 +22,7 @@ def authenticate_request() -> None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("a bearer token is required")
-    user = accounts.user_for_token(session=get_session(), token=token.strip())
+    user = directory.user_for_token(session=get_session(), token=token.strip())
     if user is None:
         raise Unauthorized("the token is invalid or revoked")
     g.api_user = user

@@ -16,7 +16,7 @@ from sqlmodel import select
 from inventory.api.auth import current_user
 from inventory.db import get_session
 from inventory.models import IdempotencyRecord
-from inventory.services.errors import Conflict, Invalid
+from inventory.core.errors import Conflict, Invalid
 
 _PENDING = 0
 

@@ -12,7 +12,7 @@ from sqlalchemy import tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
 from inventory.db import get_session
-from inventory.services.errors import Invalid
+from inventory.core.errors import Invalid
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 500
 

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from spectree import SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData, SecureType
 
-from inventory.services.errors import Invalid
+from inventory.core.errors import Invalid
 
 
 def validation_fields(error: ValidationError) -> dict[str, list[str]]:

@@ -1,25 +1,194 @@
-"""Closed vocabularies, stored as short strings so adding a value needs no enum-type migration."""
+"""Every closed vocabulary, written once: the stored value, its translated label and its badge.
+
+Values are short strings in the database and the API (adding one needs no enum-type migration);
+pages and messages read ``member.label`` so "quality_hold" reads 质量暂停 everywhere.
+"""
+from __future__ import annotations
+
 from enum import StrEnum
 
-
-class OrgKind(StrEnum):
-    enterprise = "enterprise"
-    bureau = "bureau"
-    coordinator = "coordinator"
-    government = "government"
-    blood_station = "blood_station"
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 
-class Role(StrEnum):
-    admin = "admin"
-    enterprise_clerk = "enterprise_clerk"
-    enterprise_manager = "enterprise_manager"
-    bureau_officer = "bureau_officer"
-    bureau_approver = "bureau_approver"
-    coordinator = "coordinator"
-    government_approver = "government_approver"
-    blood_officer = "blood_officer"
-    health_officer = "health_officer"
-    inspector = "inspector"
-    viewer = "viewer"
+class Vocabulary(StrEnum):
+    """A StrEnum whose members carry a translated ``label`` and a Bootstrap ``badge`` class."""
 
+    label: LazyString | str
+    badge: str
+
+    def __new__(cls, value: str, label: LazyString | None = None, badge: str = "text-bg-secondary"):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label if label is not None else value
+        member.badge = badge
+        return member
+
+    @classmethod
+    def values(cls) -> tuple[str, ...]:
+        return tuple(member.value for member in cls)
+
+    @classmethod
+    def label_of(cls, code: str) -> LazyString | str:
+        """The label of ``code``, or the code itself when it is not (or no longer) in the vocabulary."""
+        try:
+            return cls(code).label
+        except ValueError:
+            return code
+
+    @classmethod
+    def labels(cls) -> dict[str, LazyString | str]:
+        return {member.value: member.label for member in cls}
+
+
+class OrgKind(Vocabulary):
+    enterprise = "enterprise", _l("Storage enterprise")
+    bureau = "bureau", _l("Reserve bureau")
+    coordinator = "coordinator", _l("Coordinator")
+    government = "government", _l("Government")
+    blood_station = "blood_station", _l("Blood station")
+
+
+class Role(Vocabulary):
+    admin = "admin", _l("Administrator")
+    enterprise_clerk = "enterprise_clerk", _l("Enterprise clerk")
+    enterprise_manager = "enterprise_manager", _l("Enterprise manager")
+    bureau_officer = "bureau_officer", _l("Bureau officer")
+    bureau_approver = "bureau_approver", _l("Bureau approver")
+    coordinator = "coordinator", _l("Coordinator")
+    government_approver = "government_approver", _l("Government approver")
+    blood_officer = "blood_officer", _l("Blood-station officer")
+    health_officer = "health_officer", _l("Health-commission officer")
+    inspector = "inspector", _l("Inspector")
+    viewer = "viewer", _l("Viewer")
+
+
+class LotStatus(Vocabulary):
+    available = "available", _l("Available"), "text-bg-success"
+    quality_hold = "quality_hold", _l("Quality hold"), "text-bg-warning"
+    quarantined = "quarantined", _l("Quarantined"), "text-bg-danger"
+    expired = "expired", _l("Expired"), "text-bg-dark"
+    depleted = "depleted", _l("Depleted"), "text-bg-secondary"
+
+    @classmethod
+    def holds(cls) -> frozenset[LotStatus]:
+        """Statuses a person sets and lifts; the ledger never moves a lot out of them."""
+        return frozenset({cls.quality_hold, cls.quarantined})
+
+    @classmethod
+    def automatic(cls) -> frozenset[LotStatus]:
+        """Statuses the ledger keeps by itself from the on-hand quantity."""
+        return frozenset({cls.available, cls.depleted})
+
+
+class MovementKind(Vocabulary):
+    receipt = "receipt", _l("Receipt")
+    issue = "issue", _l("Issue")
+    transfer_out = "transfer_out", _l("Transfer out")
+    transfer_in = "transfer_in", _l("Transfer in")
+    rotation_out = "rotation_out", _l("Rotation out")
+    rotation_in = "rotation_in", _l("Rotation in")
+    scrap = "scrap", _l("Scrap")
+    dispatch = "dispatch", _l("Dispatch")
+    adjustment = "adjustment", _l("Adjustment")
+    count_correction = "count_correction", _l("Count correction")
+
+    @classmethod
+    def inbound(cls) -> frozenset[MovementKind]:
+        return frozenset({cls.receipt, cls.transfer_in, cls.rotation_in})
+
+    @classmethod
+    def outbound(cls) -> frozenset[MovementKind]:
+        return frozenset({cls.issue, cls.transfer_out, cls.rotation_out, cls.scrap, cls.dispatch})
+
+    @classmethod
+    def signed(cls) -> frozenset[MovementKind]:
+        """Either sign: corrections of the book."""
+        return frozenset({cls.adjustment, cls.count_correction})
+
+    @classmethod
+    def needs_available(cls) -> frozenset[MovementKind]:
+        """Taking stock out for use: only from an available, unexpired lot."""
+        return frozenset({cls.issue, cls.transfer_out, cls.rotation_out, cls.dispatch})
+
+
+class RequestStatus(Vocabulary):
+    """States of the approval workflows (requests, counts)."""
+
+    pending = "pending", _l("Pending"), "text-bg-warning"
+    approved = "approved", _l("Approved"), "text-bg-success"
+    rejected = "rejected", _l("Rejected"), "text-bg-danger"
+    executed = "executed", _l("Executed"), "text-bg-success"
+    open = "open", _l("Open"), "text-bg-info"
+    submitted = "submitted", _l("Submitted"), "text-bg-warning"
+
+
+class WorkflowAction(Vocabulary):
+    """What a person does to a request; each flow says which apply to it and who may take them."""
+
+    request = "request", _l("request")
+    submit = "submit", _l("submit")
+    approve = "approve", _l("approve"), "btn-success"
+    reject = "reject", _l("reject"), "btn-outline-danger"
+    execute = "execute", _l("execute")
+
+
+class Category(Vocabulary):
+    """The ten categories of reserve materials (docs/domain-rules.md, catalogue)."""
+
+    grain = "grain", _l("Grain")
+    edible_oil = "edible_oil", _l("Edible oil")
+    meat = "meat", _l("Meat")
+    salt = "salt", _l("Salt")
+    vegetables = "vegetables", _l("Vegetables")
+    eggs = "eggs", _l("Eggs")
+    disaster_relief = "disaster_relief", _l("Disaster relief")
+    flood_control = "flood_control", _l("Flood control")
+    epidemic = "epidemic", _l("Epidemic emergency")
+    small_package = "small_package", _l("Small-package emergency goods")
+
+
+class StorageClass(Vocabulary):
+    ambient = "ambient", _l("Ambient")
+    chilled = "chilled", _l("Chilled")
+    frozen = "frozen", _l("Frozen")
+    ultra_low = "ultra_low", _l("Ultra-low")
+
+
+class StockPolicy(Vocabulary):
+    """What happens to ageing stock of a material: rotated (sold and bought back) or scrapped."""
+
+    rotate = "rotate", _l("Rotate")
+    scrap = "scrap", _l("Scrap")
+
+
+class FacilityKind(Vocabulary):
+    warehouse = "warehouse", _l("Warehouse")
+    cold_store = "cold_store", _l("Cold store")
+    pre_cooling = "pre_cooling", _l("Pre-cooling")
+    distribution_centre = "distribution_centre", _l("Cold-chain distribution centre")
+    reefer_vehicle = "reefer_vehicle", _l("Refrigerated vehicle")
+    medical_cold_store = "medical_cold_store", _l("Medical cold store")
+    ultra_low_freezer = "ultra_low_freezer", _l("Ultra-low freezer")
+
+
+class SafetySystem(Vocabulary):
+    """A facility's safety systems; each has a flag and the date of its last check."""
+
+    fire = "fire", _l("Fire safety")
+    theft = "theft", _l("Theft prevention")
+    flood = "flood", _l("Flood prevention")
+
+    @classmethod
+    def fields(cls) -> tuple[str, ...]:
+        """The facility columns they are kept in: ``fire_safety``, ``fire_checked_on``, …"""
+        return tuple(name for member in cls for name in (f"{member}_safety", f"{member}_checked_on"))
+
+
+class SummaryGroup(Vocabulary):
+    """How the stock summary groups lots."""
+
+    material = "material", _l("Material")
+    enterprise = "enterprise", _l("Enterprise")
+    district = "district", _l("District")
+    category = "category", _l("Category")

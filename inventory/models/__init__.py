@@ -10,7 +10,7 @@ SQLModel.metadata.naming_convention = {
 }
 
 from inventory.models.audit import AuditEvent  # noqa: E402
-from inventory.models.catalog import Material  # noqa: E402
+from inventory.models.catalogue import Material  # noqa: E402
 from inventory.models.counts import CountMismatch, StockCount, StockCountLine  # noqa: E402
 from inventory.models.facility import Facility  # noqa: E402
 from inventory.models.idempotency import IdempotencyRecord  # noqa: E402
@@ -19,9 +19,10 @@ from inventory.models.imports import ImportJob  # noqa: E402
 from inventory.models.stock import Lot, Movement  # noqa: E402
 from inventory.models.stock_requests import Adjustment, Transfer  # noqa: E402
 from inventory.models.system import Heartbeat  # noqa: E402
+from inventory.models.workflow import WorkflowStep  # noqa: E402
 
 __all__ = [
     "Adjustment", "ApiToken", "AuditEvent", "CountMismatch", "District", "Facility", "Heartbeat",
     "IdempotencyRecord", "ImportJob", "Lot", "Material", "Movement", "Organisation", "StockCount",
-    "StockCountLine", "Transfer", "User",
+    "StockCountLine", "Transfer", "User", "WorkflowStep",
 ]

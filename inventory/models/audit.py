@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from inventory.models.types import UTCDateTime
-from inventory.timeutil import utcnow
+from inventory.core.clock import utcnow
 
 
 class AuditEvent(SQLModel, table=True):

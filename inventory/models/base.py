@@ -7,7 +7,7 @@ from sqlalchemy import Column
 from sqlmodel import Field
 
 from inventory.models.types import UTCDateTime
-from inventory.timeutil import utcnow
+from inventory.core.clock import utcnow
 
 
 def created_at_field() -> datetime:

@@ -14,7 +14,7 @@ from sqlmodel import Field, SQLModel
 
 from inventory.models.base import created_at_field
 from inventory.models.types import Quantity, UTCDateTime
-from inventory.timeutil import utcnow
+from inventory.core.clock import utcnow
 
 QTY = {"sa_type": Quantity}
 

@@ -1,18 +1,18 @@
-"""Server-rendered HTML: thin views and WTForms forms, one blueprint per area."""
+"""Server-rendered HTML: thin views and WTForms forms, one blueprint per area, grouped by domain."""
 from __future__ import annotations
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from inventory.web import (
-        admin, approvals, auth, catalogue, counts, errors, exports, facilities, imports, main, profile, stock,
-        stock_display, stock_entry, stock_summary,
-    )
+    from inventory.web import errors, main
+    from inventory.web.accounts import admin, auth, profile
+    from inventory.web.stock import catalogue, counts, display, entry, exports, facilities, imports, lots, summary
+    from inventory.web.workflows import inbox
 
-    for module in (auth, main, profile, admin, catalogue, imports, exports, stock, stock_entry, stock_summary,
-                   facilities, counts, approvals):
+    for module in (auth, main, profile, admin, catalogue, imports, exports, lots, entry, summary,
+                   facilities, counts, inbox):
         app.register_blueprint(module.bp)
     errors.register(app)
     main.register_template_helpers(app)
-    stock_display.register(app)
+    display.register(app)

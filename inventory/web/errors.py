@@ -5,9 +5,9 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from inventory.api.errors import http_error_response
+from inventory.http import http_error_response
 from inventory.db import get_session
-from inventory.services.errors import DomainError
+from inventory.core.errors import DomainError
 
 
 def register(app: Flask) -> None:

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from inventory import scope
 from inventory.db import get_session
+from inventory.core.vocab import Role
 from inventory.models import Organisation
 
 bp = Blueprint("main", __name__)
@@ -15,6 +16,7 @@ bp = Blueprint("main", __name__)
 #: navigation entries: (endpoint, label, resource, action) — shown when scope allows the action
 NAVIGATION = [
     ("main.index", _l("Home"), None, None),
+    ("inbox.index", _l("Inbox"), None, None),
     ("stock.lot_list", _l("Lots"), "lot", "view"),
     ("stock_entry.receive", _l("Receive"), "lot", "receive"),
     ("stock_entry.fefo_issue", _l("Issue (FEFO)"), "lot", "issue"),
@@ -22,7 +24,6 @@ NAVIGATION = [
     ("facilities.index", _l("Facilities"), "facility", "view"),
     ("catalogue.index", _l("Catalogue"), "material", "view"),
     ("counts.index", _l("Physical counts"), "count", "open"),
-    ("approvals.index", _l("Approvals"), "transfer", "approve"),
     ("imports.new", _l("Import receipts"), "import", "run"),
     ("exports.index", _l("Export stock"), "lot", "export"),
     ("admin.audit", _l("Audit log"), "audit", "view"),
@@ -31,21 +32,6 @@ NAVIGATION = [
     ("admin.districts", _l("Districts"), "district", "view"),
     ("admin.system_health", _l("System health"), "system", "view"),
 ]
-
-ROLE_LABELS = {
-    "admin": _l("Administrator"),
-    "enterprise_clerk": _l("Enterprise clerk"),
-    "enterprise_manager": _l("Enterprise manager"),
-    "bureau_officer": _l("Bureau officer"),
-    "bureau_approver": _l("Bureau approver"),
-    "coordinator": _l("Coordinator"),
-    "government_approver": _l("Government approver"),
-    "blood_officer": _l("Blood-station officer"),
-    "health_officer": _l("Health-commission officer"),
-    "inspector": _l("Inspector"),
-    "viewer": _l("Viewer"),
-}
-
 
 @bp.get("/")
 @login_required
@@ -78,5 +64,5 @@ def register_template_helpers(app: Flask) -> None:
         return {
             "nav_items": _nav_items,
             "current_locale": lambda: str(get_locale()),
-            "role_label": lambda role: ROLE_LABELS.get(role, role),
+            "role_label": Role.label_of,
         }

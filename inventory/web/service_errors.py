@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from inventory.db import get_session
-from inventory.services.errors import DomainError
+from inventory.core.errors import DomainError
 
 
 def mark_fields(form: FlaskForm, error: DomainError) -> dict[str, list[str]]:

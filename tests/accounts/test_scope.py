@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import select
 
 from inventory.models import Organisation, User
-from inventory.services import audit as audit_service
-from inventory.services import demo
+from inventory.services.audit import trail as audit_service
+from inventory.services.system import demo
 
 ALL_ORGS = {code for code, *_ in demo.ORGANISATIONS}
 ORG_OF = {username: org for username, org, *_ in demo.USERS}

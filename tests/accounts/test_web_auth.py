@@ -7,8 +7,8 @@ from sqlmodel import select
 
 from inventory import create_app
 from inventory.models import ApiToken, AuditEvent
-from inventory.services import demo
-from tests.conftest import count_rows, make_config, user_named
+from inventory.services.system import demo
+from tests.helpers import count_rows, make_config, user_named
 
 
 def test_login_then_home_shows_the_users_organisation(client):
@@ -104,7 +104,7 @@ def test_a_user_cannot_revoke_another_users_token(login_as, db, token_for):
 
 def test_demo_users_exist_for_every_role(db):
     roles = {user_named(db, username).role for username, *_ in demo.USERS}
-    from inventory.models.enums import Role
+    from inventory.core.vocab import Role
 
     assert roles == set(Role)
 

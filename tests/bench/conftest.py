@@ -15,7 +15,8 @@ from sqlmodel import Session, select
 from inventory.cli import alembic_config
 from inventory.db import engine_for
 from inventory.models import User
-from inventory.services import accounts, demo
+from inventory.services.accounts import directory
+from inventory.services.system import demo
 
 BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/reserve_bench")
 
@@ -59,6 +60,6 @@ def bearer(engine: Engine, username: str) -> dict[str, str]:
     """Authorization header with a fresh API token for a demo user."""
     with Session(engine) as session:
         user = session.exec(select(User).where(User.username == username)).one()
-        token = accounts.issue_token(session=session, user=user, name="bench")
+        token = directory.issue_token(session=session, user=user, name="bench")
         session.commit()
     return {"Authorization": f"Bearer {token}"}

@@ -23,8 +23,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, select
 
 from inventory.models import Facility, Material
-from inventory.services.lots import check_cold_chain
-from inventory.timeutil import business_today
+from inventory.services.stock.lots import check_cold_chain
+from inventory.core.clock import business_today
 
 #: facility code -> materials it stores (the demo catalogue and facilities)
 PLACEMENTS = {

@@ -22,11 +22,11 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from inventory import create_app
-from inventory.timeutil import business_today
+from inventory.core.clock import business_today
 from tests.bench import seed_big
 from tests.bench.conftest import BENCH_URL, bearer
 from tests.bench.report import median_ms, table
-from tests.conftest import make_config
+from tests.helpers import make_config
 
 pytestmark = pytest.mark.timeout(1200)
 

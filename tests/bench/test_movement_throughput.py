@@ -16,7 +16,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from inventory.models import Lot, Movement, User
-from inventory.services import ledger, lots
+from inventory.services.stock import ledger
+from inventory.services.stock import lots
 from tests.bench import bare_app
 from tests.bench.conftest import BENCH_URL, bearer
 from tests.bench.loadgen import post_many

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from inventory.services import demo
+from inventory.services.system import demo
 
 pytestmark = pytest.mark.browser
 

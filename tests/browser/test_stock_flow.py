@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from inventory.timeutil import business_today
+from inventory.core.clock import business_today
 from tests.browser.test_login_roles import log_in
 
 pytestmark = pytest.mark.browser

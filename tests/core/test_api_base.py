@@ -3,16 +3,7 @@ from __future__ import annotations
 
 from inventory import create_app
 from inventory.models import Organisation
-from tests.conftest import count_rows, make_config
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.get_json()
-    body = response.get_json()
-    assert set(body) == {"error"}
-    assert body["error"]["code"] == code
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    return body["error"]
+from tests.helpers import assert_error, count_rows, make_config
 
 
 ORG = {"code": "ENT-NEW", "kind": "enterprise", "name": "新企业", "district": "bazhou"}

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-CATALOGUE = Path(__file__).resolve().parent.parent / "inventory" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
+CATALOGUE = Path(__file__).resolve().parents[2] / "inventory" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
 
 
 def test_every_message_is_translated_to_chinese():

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlmodel import SQLModel
 
 from inventory.cli import alembic_config
-from tests.conftest import DATABASE_URL, IS_POSTGRES, TMP
+from tests.helpers import DATABASE_URL, IS_POSTGRES, TMP
 
 
 @pytest.fixture

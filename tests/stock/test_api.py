@@ -7,9 +7,9 @@ import pytest
 from sqlmodel import select
 
 from inventory.models import Facility, Lot, Material, Movement
-from inventory.timeutil import business_today
-from tests.conftest import count_rows
-from tests.test_api_base import assert_error
+from inventory.core.clock import business_today
+from tests.helpers import count_rows
+from tests.helpers import assert_error
 
 TODAY = business_today()
 LOT = {"material": "WHEAT", "facility": "GR-01", "lot_code": "API-1", "quantity": "120.5",
@@ -130,7 +130,8 @@ def test_small_adjustment_posts_and_large_write_down_waits_for_the_bureau(api, d
     adjustment_id = large.get_json()["adjustment"]["id"]
     assert lot_by_code(db, "API-1").on_hand == 120
     assert_error(api("clerk").post(f"/adjustments/{adjustment_id}/actions/approve", json={}), 403, "forbidden")
-    assert_error(api("emapprover").post(f"/adjustments/{adjustment_id}/actions/approve", json={}), 403, "forbidden")
+    # another bureau does not even see a write-down outside its remit
+    assert_error(api("emapprover").post(f"/adjustments/{adjustment_id}/actions/approve", json={}), 404, "not_found")
     approved = api("approver").post(f"/adjustments/{adjustment_id}/actions/approve", json={"note": "checked"})
     assert approved.status_code == 200 and approved.get_json()["status"] == "approved"
     assert lot_by_code(db, "API-1").on_hand == 90

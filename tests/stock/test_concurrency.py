@@ -10,8 +10,8 @@ from sqlmodel import select
 from werkzeug.serving import make_server
 
 from inventory.models import Lot, Movement
-from inventory.services import ledger
-from tests.factories import receive
+from inventory.services.stock import ledger
+from tests.helpers import receive
 
 
 def test_twenty_concurrent_issues_of_ten_from_a_lot_of_one_hundred(app, db, token_for):

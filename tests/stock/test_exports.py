@@ -11,9 +11,14 @@ from sqlmodel import select
 
 from inventory.db import engine_for
 from inventory.models import Lot, Organisation
-from inventory.services import exports, imports, lots, receipt_files, stock_queries
-from inventory.timeutil import business_today
-from tests.conftest import DATABASE_URL, count_rows, user_named
+from inventory.services.stock import exports
+from inventory.services.stock import imports
+from inventory.services.stock import lots
+from inventory.services.stock import receipt_files
+from inventory.services.stock import queries
+from inventory.core.clock import business_today
+from inventory.core.vocab import SummaryGroup
+from tests.helpers import DATABASE_URL, count_rows, user_named
 
 
 def csv_table(response) -> list[list[str]]:
@@ -94,11 +99,11 @@ def test_headers_are_in_the_readers_language_with_the_column_key(login_as, clien
     assert [receipt_files.column_key(c) for c in english] == [key for key, _ in exports.LOT_COLUMNS]
 
 
-@pytest.mark.parametrize("group_by", stock_queries.GROUPS)
+@pytest.mark.parametrize("group_by", SummaryGroup.values())
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_the_summary_exports_every_grouping(api, db, fmt, group_by):
     rows = keyed(read(api("coordinator").get(f"/stock/summary/export?format={fmt}&group_by={group_by}"), fmt))
-    expected = stock_queries.summary(session=db, actor=user_named(db, "coordinator"), group_by=group_by)
+    expected = queries.summary(session=db, actor=user_named(db, "coordinator"), group_by=group_by)
     assert [(r["key"], r["unit"], int(r["lot_count"]), Decimal(str(r["on_hand"]))) for r in rows] == [
         (e.key, e.unit, e.lot_count, e.on_hand) for e in expected]
 

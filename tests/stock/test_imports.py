@@ -14,9 +14,12 @@ from sqlmodel import select
 
 from inventory import create_app
 from inventory.models import ImportJob, Lot, Movement
-from inventory.services import demo, imports, ledger, receipt_files
-from inventory.timeutil import business_today
-from tests.conftest import TMP, count_rows, filesystem_broker, make_config, user_named
+from inventory.services.system import demo
+from inventory.services.stock import imports
+from inventory.services.stock import ledger
+from inventory.services.stock import receipt_files
+from inventory.core.clock import business_today
+from tests.helpers import TMP, count_rows, filesystem_broker, make_config, user_named
 
 HEADER = ["material", "facility", "lot_code", "quantity", "production_date", "expiry_date", "received_on",
           "quality_grade", "inspection_result", "note"]
@@ -162,7 +165,7 @@ def test_progress_is_committed_apart_from_the_receipts(db):
 
 
 def test_only_enterprise_staff_create_jobs(db):
-    from inventory.services.errors import Forbidden
+    from inventory.core.errors import Forbidden
 
     with pytest.raises(Forbidden):
         imports.create_job(session=db, actor=user_named(db, "officer"), filename="r.csv",

@@ -12,11 +12,13 @@ from sqlalchemy import func, text
 from sqlmodel import select
 
 from inventory.models import Lot, Movement
-from inventory.services import ledger, lots
-from inventory.services.errors import Conflict, Invalid
-from inventory.timeutil import business_today
-from tests.conftest import user_named
-from tests.factories import receive
+from inventory.services.stock import ledger
+from inventory.services.stock import lots
+from inventory.core.errors import Conflict, Invalid
+from inventory.core.clock import business_today
+from tests.helpers import user_named
+from inventory.core.vocab import MovementKind
+from tests.helpers import receive
 
 STEP = st.tuples(
     st.sampled_from(["receipt", "issue", "adjustment", "scrap", "count_correction", "dispatch"]),
@@ -26,9 +28,9 @@ STEP = st.tuples(
 
 
 def signed(kind: str, amount: Decimal, negative: bool) -> Decimal:
-    if kind in ledger.INBOUND:
+    if kind in MovementKind.inbound():
         return amount
-    if kind in ledger.OUTBOUND:
+    if kind in MovementKind.outbound():
         return -amount
     return -amount if negative else amount
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from inventory.models import Material
-from tests.conftest import count_rows
+from tests.helpers import count_rows
 
 NEW = {"code": "CORN-OIL", "name_zh": "玉米油", "name_en": "Corn oil", "category": "edible_oil", "unit": "t",
        "shelf_life_days": "540", "storage_class": "ambient", "policy": "rotate", "rotation_lead_days": "45",

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from inventory.models import CountMismatch, Lot, Movement, StockCount, StockCountLine
-from tests.conftest import count_rows
+from tests.helpers import count_rows
 
 
 def lot_coded(db, code: str) -> Lot:
@@ -72,8 +72,8 @@ def test_open_enter_submit_approve_posts_count_corrections(login_as, db, opened)
     assert [m.lot_id for m in db.exec(select(CountMismatch))] == [lot_coded(db, "WH-2024-001").id]
 
     approver = login_as("approver")
-    assert f'data-count-id="{opened.id}"' in approver.get("/approvals/").get_data(as_text=True)
-    decided = approver.post(f"/approvals/count/{opened.id}", data={f"count-{opened.id}-approve": "1"})
+    assert f'data-count-id="{opened.id}"' in approver.get("/inbox/").get_data(as_text=True)
+    decided = approver.post(f"/inbox/count/{opened.id}", data={f"count-{opened.id}-approve": "1"})
     assert decided.status_code == 302
     assert the_count(db).status == "approved"
     corrections = db.exec(select(Movement).where(Movement.kind == "count_correction")).all()
@@ -87,7 +87,7 @@ def test_rejected_count_goes_back_to_the_enterprise(login_as, db, opened):
         db, {"WH-2024-001": "1", "WH-2025-014": "4100.5", "RI-2024-007": "2500"}))
     clerk.post(f"/counts/{opened.id}/submit")
     before = count_rows(db, Movement)
-    login_as("approver").post(f"/approvals/count/{opened.id}",
+    login_as("approver").post(f"/inbox/count/{opened.id}",
                               data={f"count-{opened.id}-reject": "1", f"count-{opened.id}-note": "recount"})
     assert the_count(db).status == "open"
     assert count_rows(db, Movement) == before

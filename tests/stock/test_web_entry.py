@@ -9,10 +9,10 @@ import pytest
 from sqlmodel import select
 
 from inventory.models import Lot, Material, Movement
-from inventory.services import lots
-from inventory.services.errors import Conflict, Forbidden, Invalid
-from inventory.timeutil import business_today
-from tests.conftest import count_rows, user_named
+from inventory.services.stock import lots
+from inventory.core.errors import Conflict, Forbidden, Invalid
+from inventory.core.clock import business_today
+from tests.helpers import count_rows, user_named
 
 TODAY = business_today()
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlmodel import select
 
 from inventory.models import AuditEvent, Facility
-from inventory.timeutil import business_today
-from tests.conftest import count_rows
+from inventory.core.clock import business_today
+from tests.helpers import count_rows
 
 
 def facility(db, code: str) -> Facility:

@@ -10,9 +10,9 @@ from sqlmodel import select
 
 from inventory import create_app
 from inventory.models import Adjustment, Lot, Movement, Transfer
-from inventory.services import demo
-from inventory.timeutil import business_today
-from tests.conftest import count_rows, make_config
+from inventory.services.system import demo
+from inventory.core.clock import business_today
+from tests.helpers import count_rows, make_config
 
 
 def lot_coded(db, code: str) -> Lot:

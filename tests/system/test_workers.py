@@ -8,15 +8,15 @@ from celery.contrib.testing.worker import start_worker
 
 from inventory import create_app
 from inventory.db import session_scope
-from inventory.services import system
-from tests.conftest import REDIS_URL, TMP, filesystem_broker, make_config
+from inventory.services.system import checks
+from tests.helpers import REDIS_URL, TMP, filesystem_broker, make_config
 
 
 def wait_for_heartbeat(app, name: str, timeout: float = 20.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with app.app_context(), session_scope() as session:
-            if any(h.name == name for h in system.heartbeats(session=session)):
+            if any(h.name == name for h in checks.heartbeats(session=session)):
                 return True
         time.sleep(0.1)
     return False

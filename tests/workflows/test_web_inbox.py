@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import select
 
 from inventory.models import Adjustment, Lot, Movement, Transfer
-from tests.conftest import count_rows
+from tests.helpers import count_rows
 
 
 def lot_coded(db, code: str) -> Lot:
@@ -40,23 +40,26 @@ def pending_adjustment(login_as, db) -> Adjustment:
     return db.exec(select(Adjustment)).one()
 
 
-def test_approvals_page_is_for_bureau_approvers(login_as):
-    assert login_as("approver").get("/approvals/").status_code == 200
+def test_every_role_has_an_inbox_holding_only_what_it_may_decide(login_as, pending_transfer, pending_adjustment):
+    assert f'data-adjustment-id="{pending_adjustment.id}"' in login_as("approver").get("/inbox/").get_data(as_text=True)
     for username in ("clerk", "officer", "coordinator"):
-        assert login_as(username).get("/approvals/").status_code == 403
+        page = login_as(username).get("/inbox/")
+        assert page.status_code == 200
+        assert "data-transfer-id" not in page.get_data(as_text=True)
+        assert "data-adjustment-id" not in page.get_data(as_text=True)
 
 
 def test_pending_requests_show_only_to_the_bureau_responsible(login_as, pending_transfer, pending_adjustment):
-    grain = login_as("approver").get("/approvals/").get_data(as_text=True)
+    grain = login_as("approver").get("/inbox/").get_data(as_text=True)
     assert f'data-transfer-id="{pending_transfer.id}"' in grain
     assert f'data-adjustment-id="{pending_adjustment.id}"' in grain
-    emergency = login_as("emapprover").get("/approvals/").get_data(as_text=True)
+    emergency = login_as("emapprover").get("/inbox/").get_data(as_text=True)
     assert "data-transfer-id" not in emergency and "data-adjustment-id" not in emergency
 
 
 def test_approving_a_transfer_moves_the_stock(login_as, db, pending_transfer):
     assert lot_coded(db, "WH-2024-001").on_hand == Decimal("3000.000")
-    response = login_as("approver").post(f"/approvals/transfer/{pending_transfer.id}",
+    response = login_as("approver").post(f"/inbox/transfer/{pending_transfer.id}",
                                          data={f"transfer-{pending_transfer.id}-approve": "1"})
     assert response.status_code == 302
     db.expire_all()
@@ -67,7 +70,7 @@ def test_approving_a_transfer_moves_the_stock(login_as, db, pending_transfer):
 
 def test_rejecting_a_transfer_moves_nothing(login_as, db, pending_transfer):
     before = count_rows(db, Movement)
-    login_as("approver").post(f"/approvals/transfer/{pending_transfer.id}",
+    login_as("approver").post(f"/inbox/transfer/{pending_transfer.id}",
                               data={f"transfer-{pending_transfer.id}-reject": "1"})
     db.expire_all()
     assert db.get(Transfer, pending_transfer.id).status == "rejected"
@@ -75,7 +78,7 @@ def test_rejecting_a_transfer_moves_nothing(login_as, db, pending_transfer):
 
 
 def test_approving_a_write_down_posts_it(login_as, db, pending_adjustment):
-    login_as("approver").post(f"/approvals/adjustment/{pending_adjustment.id}",
+    login_as("approver").post(f"/inbox/adjustment/{pending_adjustment.id}",
                               data={f"adjustment-{pending_adjustment.id}-approve": "1",
                                     f"adjustment-{pending_adjustment.id}-note": "photos seen"})
     db.expire_all()
@@ -85,16 +88,16 @@ def test_approving_a_write_down_posts_it(login_as, db, pending_adjustment):
 
 
 def test_another_bureau_cannot_decide(login_as, db, pending_adjustment):
-    response = login_as("emapprover").post(f"/approvals/adjustment/{pending_adjustment.id}",
+    response = login_as("emapprover").post(f"/inbox/adjustment/{pending_adjustment.id}",
                                            data={f"adjustment-{pending_adjustment.id}-approve": "1"})
-    assert response.status_code == 403
+    assert response.status_code == 404  # outside its remit: not even seen
     db.expire_all()
     assert db.get(Adjustment, pending_adjustment.id).status == "pending"
 
 
 def test_deciding_twice_is_refused(login_as, db, english, pending_adjustment):
     client = login_as("approver")
-    url = f"/approvals/adjustment/{pending_adjustment.id}"
+    url = f"/inbox/adjustment/{pending_adjustment.id}"
     client.post(url, data={f"adjustment-{pending_adjustment.id}-reject": "1"})
     again = client.post(url, data={f"adjustment-{pending_adjustment.id}-approve": "1"}, follow_redirects=True)
     assert "cannot approve this write-down: its status is Rejected" in again.get_data(as_text=True)
@@ -114,10 +117,10 @@ def submitted_count(api, body: dict) -> int:
 def test_the_desk_omits_a_count_holding_other_bureaus_materials(api, login_as):
     """RL-01 holds relief, flood-control and epidemic stock: a whole-facility count is no one bureau's."""
     mixed = submitted_count(api, {"facility": "RL-01"})
-    assert f'data-count-id="{mixed}"' not in login_as("emapprover").get("/approvals/").get_data(as_text=True)
+    assert f'data-count-id="{mixed}"' not in login_as("emapprover").get("/inbox/").get_data(as_text=True)
 
 
 def test_the_desk_lists_a_count_of_the_bureaus_own_materials(api, login_as):
     own = submitted_count(api, {"facility": "RL-01", "bureau": "BUR-EMERGENCY"})
-    assert f'data-count-id="{own}"' in login_as("emapprover").get("/approvals/").get_data(as_text=True)
-    assert f'data-count-id="{own}"' not in login_as("approver").get("/approvals/").get_data(as_text=True)
+    assert f'data-count-id="{own}"' in login_as("emapprover").get("/inbox/").get_data(as_text=True)
+    assert f'data-count-id="{own}"' not in login_as("approver").get("/inbox/").get_data(as_text=True)

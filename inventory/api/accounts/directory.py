@@ -16,7 +16,7 @@ from inventory.api.schemas import ErrorBody, StrictBody
 from inventory.api.spec import spec
 from inventory.db import get_session
 from inventory.models import AuditEvent, Organisation, User
-from inventory.services import accounts
+from inventory.services.accounts import directory
 
 OrgKindLiteral = Literal["enterprise", "bureau", "coordinator", "government", "blood_station"]
 
@@ -33,7 +33,7 @@ class UserCreate(StrictBody):
     username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     org: str = Field(min_length=1, max_length=32)
     role: str = Field(min_length=1, max_length=32)
-    password: str = Field(min_length=accounts.MIN_PASSWORD_LENGTH, max_length=256)
+    password: str = Field(min_length=directory.MIN_PASSWORD_LENGTH, max_length=256)
     display_name: str = Field(default="", max_length=128)
 
 
@@ -75,7 +75,7 @@ def create_organisation():
     """Create an organisation (administrators)."""
     user, body, session = current_user(), request.context.json, get_session()
     scope.require(user, "create", "organisation")
-    org = accounts.create_org(session=session, code=body.code, kind=body.kind, name=body.name,
+    org = directory.create_org(session=session, code=body.code, kind=body.kind, name=body.name,
                               district_code=body.district, domain=body.domain, actor=user)
     session.commit()
     return jsonify(org_public(org)), 201
@@ -96,7 +96,7 @@ def create_user():
     """Create a user (administrators)."""
     user, body, session = current_user(), request.context.json, get_session()
     scope.require(user, "create", "user")
-    created = accounts.create_user(session=session, username=body.username, org_code=body.org, role=body.role,
+    created = directory.create_user(session=session, username=body.username, org_code=body.org, role=body.role,
                                    password=body.password, display_name=body.display_name, actor=user)
     session.commit()
     return jsonify(user_public(created)), 201

@@ -18,8 +18,9 @@ from inventory.api.schemas import ErrorBody, StrictBody, decimal_text, iso_or_no
 from inventory.api.spec import spec
 from inventory.db import get_session
 from inventory.models import Facility, Material, Organisation
-from inventory.services import catalog, facilities
-from inventory.services.errors import NotFound
+from inventory.services.stock import catalogue
+from inventory.services.stock import facilities
+from inventory.core.errors import NotFound
 
 Category = Literal["grain", "edible_oil", "meat", "salt", "vegetables", "eggs", "disaster_relief", "flood_control",
                    "epidemic", "small_package"]
@@ -110,7 +111,7 @@ def create_material():
     """Add a material to the catalogue (the responsible bureau or an administrator)."""
     body, session = request.context.json, get_session()
     values = body.model_dump(exclude={"code", "bureau", "name"})
-    material = catalog.create_material(session=session, actor=current_user(), code=body.code, bureau=body.bureau,
+    material = catalogue.create_material(session=session, actor=current_user(), code=body.code, bureau=body.bureau,
                                        name_zh=body.name, **values)
     session.commit()
     return jsonify(material_public(material)), 201
@@ -127,7 +128,7 @@ def update_material(code: str):
     changes = body.model_dump(exclude_none=True)
     if "name" in changes:
         changes["name_zh"] = changes.pop("name")
-    catalog.update_material(session=session, actor=current_user(), material=material, **changes)
+    catalogue.update_material(session=session, actor=current_user(), material=material, **changes)
     session.commit()
     return jsonify(material_public(material))
 

@@ -13,8 +13,9 @@ from inventory.api.blueprint import bp
 from inventory.api.schemas import ErrorBody
 from inventory.api.spec import spec
 from inventory.db import get_session
-from inventory.services import exports, stock_queries
-from inventory.web.exports import download
+from inventory.services.stock import exports
+from inventory.services.stock import queries
+from inventory.http import download
 
 ERRORS = {"HTTP_403": ErrorBody, "HTTP_422": ErrorBody}
 
@@ -39,7 +40,7 @@ class SummaryExportQuery(BaseModel):
 def export_lots():
     """The lots visible to the caller as a CSV or XLSX file, filtered like `GET /lots`, earliest expiry first."""
     query = request.context.query
-    filters = stock_queries.LotFilter(**query.model_dump(exclude={"format"}))
+    filters = queries.LotFilter(**query.model_dump(exclude={"format"}))
     session = get_session()
     table = exports.lot_table(session=session, actor=current_user(), filters=filters, fmt=query.format,
                               language=str(get_locale()))

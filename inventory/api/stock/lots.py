@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from pydantic import Field
 from spectree import Response
 from sqlmodel import select
@@ -18,8 +18,12 @@ from inventory.api.pagination import page
 from inventory.api.schemas import ErrorBody, StrictBody, decimal_text, iso_or_none
 from inventory.api.spec import spec
 from inventory.db import get_session
-from inventory.models import Adjustment, Facility, Lot, Material, Movement, Organisation
-from inventory.services import catalog, ledger, lots, stock_queries
+from inventory.models import Adjustment, Lot, Movement
+from inventory.services.stock import catalogue
+from inventory.services.stock import ledger
+from inventory.services.stock import lots
+from inventory.services.stock import queries
+from inventory.services.stock.names import names_for
 
 ERRORS = {"HTTP_403": ErrorBody, "HTTP_404": ErrorBody, "HTTP_409": ErrorBody, "HTTP_422": ErrorBody}
 
@@ -49,19 +53,15 @@ class HoldBody(StrictBody):
     reason: str = Field(min_length=1, max_length=500)
 
 
-class Names:
-    """Codes for the ids on one page of lots, looked up in three small queries."""
+class LotCodes:
+    """Codes for the ids on one page of lots, from the one name loader."""
 
     def __init__(self, rows: list[Lot]):
         session = get_session()
-        self.materials = dict(session.execute(
-            scope.materials_query(session, current_user()).with_only_columns(Material.id, Material.code)).all())
-        facility_ids = {r.facility_id for r in rows}
-        org_ids = {r.enterprise_id for r in rows}
-        self.facilities = dict(session.execute(
-            select(Facility.id, Facility.code).where(Facility.id.in_(facility_ids))).all())
-        self.orgs = dict(session.execute(
-            select(Organisation.id, Organisation.code).where(Organisation.id.in_(org_ids))).all())
+        names = names_for(session, current_user(), rows)
+        self.materials = {i: m.code for i, m in names.materials.items()}
+        self.facilities = {i: f.code for i, f in names.facilities.items()}
+        self.orgs = {i: o.code for i, o in names.orgs.items()}
 
     def lot(self, lot: Lot) -> dict:
         return {"id": lot.id, "lot_code": lot.lot_code, "material": self.materials.get(lot.material_id),
@@ -73,7 +73,7 @@ class Names:
 
 
 def lot_public(lot: Lot) -> dict:
-    return Names([lot]).lot(lot)
+    return LotCodes([lot]).lot(lot)
 
 
 def movement_public(m: Movement) -> dict:
@@ -93,10 +93,10 @@ def adjustment_public(a: Adjustment) -> dict:
 def list_lots():
     """Lots visible to the caller, earliest expiry first
     (`?material=&enterprise=&facility=&category=&status=&expiring_within_days=`)."""
-    filters = stock_queries.LotFilter.from_args(request.args)
-    query = stock_queries.lots(session=get_session(), actor=current_user(), filters=filters)
+    filters = queries.LotFilter.from_args(request.args)
+    query = queries.lots(session=get_session(), actor=current_user(), filters=filters)
     result = page(query, [Lot.expiry_date, Lot.id], lambda lot: lot)
-    names = Names(result["items"])
+    names = LotCodes(result["items"])
     result["items"] = [names.lot(lot) for lot in result["items"]]
     return jsonify(result)
 
@@ -128,8 +128,7 @@ def create_movement(lot_id: int):
     if body.kind == "issue":
         result = lots.issue(session=session, actor=user, lot_id=lot_id, amount=body.quantity, note=body.note)
     else:
-        result = lots.adjust(session=session, actor=user, lot_id=lot_id, amount=body.quantity, note=body.note,
-                             tolerance_ratio=Decimal(current_app.config["ADJUSTMENT_TOLERANCE_RATIO"]))
+        result = lots.adjust(session=session, actor=user, lot_id=lot_id, amount=body.quantity, note=body.note)
     session.commit()
     if isinstance(result, Movement):
         return jsonify(movement_public(result)), 201
@@ -160,11 +159,11 @@ def hold_lot(lot_id: int):
 def fefo():
     """First expiry, first out: which lots to take `?quantity=` of `?material=` from."""
     session, user = get_session(), current_user()
-    material = catalog.material_by_code(session, request.args.get("material", ""))
+    material = catalogue.material_by_code(session, request.args.get("material", ""))
     raw = request.args.get("quantity")
     amount = ledger.quantity(raw) if raw else None
     picks = lots.fefo(session=session, actor=user, material_id=material.id, quantity=amount)
-    names = Names([p.lot for p in picks])
+    names = LotCodes([p.lot for p in picks])
     return jsonify({"items": [{"lot": names.lot(p.lot), "take": decimal_text(p.take)} for p in picks]})
 
 
@@ -172,7 +171,7 @@ def fefo():
 @spec.validate(tags=["stock"])
 def stock_summary():
     """On hand per group (`?group_by=material|enterprise|district|category`), split by unit."""
-    rows = stock_queries.summary(session=get_session(), actor=current_user(),
+    rows = queries.summary(session=get_session(), actor=current_user(),
                                  group_by=request.args.get("group_by", "material"))
     return jsonify({"items": [{"key": r.key, "name": r.name, "unit": r.unit, "lot_count": r.lot_count,
                                "on_hand": decimal_text(r.on_hand), "plan_quantity": decimal_text(r.plan_quantity),

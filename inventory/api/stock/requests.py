@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from pydantic import Field
 from spectree import Response
 
@@ -11,14 +11,16 @@ from inventory import scope
 from inventory.api.auth import current_user
 from inventory.api.blueprint import bp
 from inventory.api.idempotency import idempotent
-from inventory.api.lots import adjustment_public
+from inventory.api.stock.lots import adjustment_public
 from inventory.api.pagination import page
 from inventory.api.schemas import ErrorBody, RowId, StrictBody, decimal_text
 from inventory.api.spec import spec
 from inventory.db import get_session
 from inventory.models import Adjustment, StockCount, Transfer
-from inventory.services import counts, lots, transfers
-from inventory.services.errors import Invalid
+from inventory.services.stock import counts
+from inventory.services.stock import lots
+from inventory.services.stock import transfers
+from inventory.core.errors import Invalid
 
 ERRORS = {"HTTP_403": ErrorBody, "HTTP_404": ErrorBody, "HTTP_409": ErrorBody, "HTTP_422": ErrorBody}
 
@@ -177,8 +179,7 @@ def count_action(count_id: int, action: str):
     session, user = get_session(), current_user()
     action = _action(action, {"submit", "approve", "reject"})
     if action == "submit":
-        counts.submit(session=session, actor=user, count_id=count_id,
-                      tolerance_ratio=Decimal(current_app.config["COUNT_TOLERANCE_RATIO"]))
+        counts.submit(session=session, actor=user, count_id=count_id)
     else:
         counts.decide(session=session, actor=user, count_id=count_id, action=action, note=request.context.json.note)
     session.commit()

@@ -11,11 +11,11 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
 from inventory.models import ApiToken, District, Organisation, User
-from inventory.models.enums import OrgKind, Role
+from inventory.core.vocab import OrgKind, Role
 from inventory import scope
-from inventory.services import audit
-from inventory.services.errors import Conflict, Invalid, NotFound
-from inventory.timeutil import utcnow
+from inventory.services.audit import trail
+from inventory.core.errors import Conflict, Invalid, NotFound
+from inventory.core.clock import utcnow
 
 _hasher = PasswordHasher()
 #: last_used_at is refreshed at most this often, so token auth does not write on every request
@@ -66,7 +66,7 @@ def create_org(
     org = Organisation(code=code, kind=kind, name=name, district_id=district_id, domain=domain)
     session.add(org)
     session.flush()
-    audit.record(session, actor=actor, action="org.create", entity="organisation", entity_id=org.id,
+    trail.record(session, actor=actor, action="org.create", entity="organisation", entity_id=org.id,
                  org_id=org.id, after={"code": code, "kind": kind, "name": name})
     return org
 
@@ -92,7 +92,7 @@ def create_user(
                 display_name=display_name or username)
     session.add(user)
     session.flush()
-    audit.record(session, actor=actor, action="user.create", entity="user", entity_id=user.id,
+    trail.record(session, actor=actor, action="user.create", entity="user", entity_id=user.id,
                  org_id=org.id, after={"username": username, "role": role, "org": org_code})
     return user
 
@@ -119,7 +119,7 @@ def issue_token(*, session: Session, user: User, name: str) -> str:
     row = ApiToken(user_id=user.id, name=name[:64] or "token", token_hash=_token_digest(token), prefix=token[:10])
     session.add(row)
     session.flush()
-    audit.record(session, actor=user, action="token.issue", entity="api_token", entity_id=row.id,
+    trail.record(session, actor=user, action="token.issue", entity="api_token", entity_id=row.id,
                  org_id=user.org_id, after={"name": row.name, "prefix": row.prefix})
     return token
 
@@ -131,7 +131,7 @@ def revoke_token(*, session: Session, user: User, token_id: int) -> ApiToken:
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         session.add(row)
-        audit.record(session, actor=user, action="token.revoke", entity="api_token", entity_id=row.id,
+        trail.record(session, actor=user, action="token.revoke", entity="api_token", entity_id=row.id,
                      org_id=user.org_id, after={"prefix": row.prefix})
     return row
 

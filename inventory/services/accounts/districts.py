@@ -6,8 +6,8 @@ from sqlmodel import Session
 
 from inventory import scope
 from inventory.models import District, User
-from inventory.services import audit
-from inventory.services.errors import Invalid, NotFound
+from inventory.services.audit import trail
+from inventory.core.errors import Invalid, NotFound
 
 
 def update_population(*, session: Session, actor: User, district_id: int, population: int) -> District:
@@ -20,6 +20,6 @@ def update_population(*, session: Session, actor: User, district_id: int, popula
     before = district.population
     district.population = population
     session.add(district)
-    audit.record(session, actor=actor, action="district.update", entity="district", entity_id=district.id,
+    trail.record(session, actor=actor, action="district.update", entity="district", entity_id=district.id,
                  before={"population": before}, after={"population": population})
     return district

@@ -8,31 +8,27 @@ from sqlmodel import Session, select
 
 from inventory import scope
 from inventory.models import Material, Organisation, User
-from inventory.models.enums import OrgKind
-from inventory.services import audit
-from inventory.services.errors import Conflict, Invalid
+from inventory.core.vocab import Category, OrgKind, StockPolicy, StorageClass
+from inventory.services.audit import trail
+from inventory.core.errors import Conflict, Invalid
 
-#: DESIGN §2.1 目录管理: the ten categories of reserve materials
-CATEGORIES = ("grain", "edible_oil", "meat", "salt", "vegetables", "eggs", "disaster_relief", "flood_control",
-              "epidemic", "small_package")
 #: storage class -> default facility range in °C (None: unbounded on that side)
-STORAGE_CLASSES: dict[str, tuple[Decimal | None, Decimal | None]] = {
-    "ambient": (None, Decimal("25")),
-    "chilled": (Decimal("0"), Decimal("4")),
-    "frozen": (Decimal("-30"), Decimal("-18")),
-    "ultra_low": (Decimal("-86"), Decimal("-60")),
+STORAGE_CLASSES: dict[StorageClass, tuple[Decimal | None, Decimal | None]] = {
+    StorageClass.ambient: (None, Decimal("25")),
+    StorageClass.chilled: (Decimal("0"), Decimal("4")),
+    StorageClass.frozen: (Decimal("-30"), Decimal("-18")),
+    StorageClass.ultra_low: (Decimal("-86"), Decimal("-60")),
 }
-POLICIES = ("rotate", "scrap")
 EDITABLE = ("name_zh", "name_en", "category", "unit", "shelf_life_days", "storage_class", "policy",
             "rotation_lead_days", "active")
 
 
 def _validate(values: dict) -> None:
-    if values.get("category") not in CATEGORIES:
-        raise Invalid.field("category", _l("one of %(choices)s", choices=", ".join(CATEGORIES)))
-    if values.get("storage_class") not in STORAGE_CLASSES:
-        raise Invalid.field("storage_class", _l("one of %(choices)s", choices=", ".join(STORAGE_CLASSES)))
-    if values.get("policy") not in POLICIES:
+    if values.get("category") not in Category.values():
+        raise Invalid.field("category", _l("one of %(choices)s", choices=", ".join(Category.values())))
+    if values.get("storage_class") not in StorageClass.values():
+        raise Invalid.field("storage_class", _l("one of %(choices)s", choices=", ".join(StorageClass.values())))
+    if values.get("policy") not in StockPolicy.values():
         raise Invalid.field("policy", _l("rotate or scrap"))
     if int(values.get("shelf_life_days") or 0) <= 0:
         raise Invalid.field("shelf_life_days", _l("must be positive"))
@@ -61,7 +57,7 @@ def create_material(*, session: Session, actor: User, code: str, bureau: str | N
     material = Material(code=code, bureau_id=owner.id, **{k: v for k, v in values.items() if k in EDITABLE})
     session.add(material)
     session.flush()
-    audit.record(session, actor=actor, action="material.create", entity="material", entity_id=material.id,
+    trail.record(session, actor=actor, action="material.create", entity="material", entity_id=material.id,
                  org_id=owner.id, after={"code": code, **{k: str(v) for k, v in values.items()}})
     return material
 
@@ -74,7 +70,7 @@ def update_material(*, session: Session, actor: User, material: Material, **chan
     for key, value in merged.items():
         setattr(material, key, value)
     session.add(material)
-    audit.record(session, actor=actor, action="material.update", entity="material", entity_id=material.id,
+    trail.record(session, actor=actor, action="material.update", entity="material", entity_id=material.id,
                  org_id=material.bureau_id, before={k: str(v) for k, v in before.items()},
                  after={k: str(v) for k, v in merged.items()})
     return material

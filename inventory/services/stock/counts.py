@@ -17,20 +17,18 @@ from sqlmodel import Session, select
 
 from inventory import scope
 from inventory.models import CountMismatch, Facility, Lot, Material, Organisation, StockCount, StockCountLine, User
-from inventory.services import audit, ledger, workflow
-from inventory.services.labels import REQUEST_STATUS_LABELS, label
-from inventory.services.errors import Conflict, Invalid, NotFound, Text
-from inventory.timeutil import utcnow
+from inventory.services.audit import trail
+from inventory.services.stock import ledger
+from inventory.services.workflows import engine
+from inventory.core.vocab import RequestStatus, WorkflowAction
+from inventory.services.stock.flows import COUNT
+from inventory.core.errors import Conflict, Invalid, Text
+from inventory.core import settings
 
-COUNT_FLOW = {("open", "submit"): "submitted", ("submitted", "approve"): "approved",
-              ("submitted", "reject"): "open"}
 
 
 def _count(session: Session, actor: User, count_id: int) -> StockCount:
-    count = session.exec(scope.enterprise_rows_query(session, actor, StockCount).where(StockCount.id == count_id)).first()
-    if count is None:
-        raise NotFound(_l("count not found"))
-    return count
+    return engine.visible_row(session, actor, COUNT, count_id)
 
 
 def open_count(*, session: Session, actor: User, facility_code: str, note: str = "",
@@ -58,8 +56,9 @@ def open_count(*, session: Session, actor: User, facility_code: str, note: str =
     if not lot_ids:
         raise Invalid.field("facility", _l("no stock to count here"))
     session.add_all([StockCountLine(count_id=count.id, lot_id=lot_id) for lot_id in lot_ids])
-    audit.record(session, actor=actor, action="count.open", entity="stock_count", entity_id=count.id,
+    trail.record(session, actor=actor, action="count.open", entity="count", entity_id=count.id,
                  org_id=facility.enterprise_id, after={"facility": facility.code})
+    engine.opened(session, flow=COUNT, row=count, actor=actor, note=note)
     return count
 
 
@@ -88,7 +87,7 @@ def record_counted(*, session: Session, actor: User, count_id: int, counted: dic
     count = _count(session, actor, count_id)
     scope.require_enterprise_action(session, actor, "submit", "count", count.enterprise_id)
     if count.status != "open":
-        raise Conflict(_l("the count is %(status)s", status=label(REQUEST_STATUS_LABELS, count.status)), code="illegal_transition")
+        raise Conflict(_l("the count is %(status)s", status=RequestStatus.label_of(count.status)), code="illegal_transition")
     by_lot = {line.lot_id: line for line in session.exec(select(StockCountLine).where(StockCountLine.count_id == count.id))}
     errors: dict[str, list[Text]] = {}
     clean: dict[int, Decimal] = {}
@@ -140,15 +139,23 @@ def counted_from_csv(*, session: Session, actor: User, count_id: int, text: str)
     return result
 
 
-def submit(*, session: Session, actor: User, count_id: int, tolerance_ratio: Decimal) -> StockCount:
-    count = _count(session, actor, count_id)
-    scope.require_enterprise_action(session, actor, "submit", "count", count.enterprise_id)
-    _, views = lines(session=session, actor=actor, count_id=count_id)
+def submit(*, session: Session, actor: User, count_id: int) -> StockCount:
+    return engine.take(session, flow=COUNT, row_id=count_id, action=WorkflowAction.submit, actor=actor)
+
+
+def _every_lot_counted(session: Session, actor: User, count: StockCount) -> list[LineView]:
+    _, views = lines(session=session, actor=actor, count_id=count.id)
     missing = [v.lot.lot_code for v in views if v.line.counted is None]
     if missing:
         raise Invalid(_l("count every lot before submitting"), fields={"lots": [", ".join(missing)]})
-    workflow.transition(session, row=count, entity="stock_count", action="submit", actor=actor, allowed=COUNT_FLOW)
-    count.submitted_by, count.submitted_at = actor.id, utcnow()
+    return views
+
+
+@COUNT.on_enter(RequestStatus.submitted)
+def _freeze_book(session: Session, actor: User, count: StockCount, _note: str) -> None:
+    """The book is frozen at submission; differences beyond the tolerance are kept as mismatches."""
+    views = _every_lot_counted(session, actor, count)
+    tolerance_ratio = settings.count_tolerance()
     for view in views:
         view.line.book_at_submit = view.lot.on_hand
         view.line.difference = view.line.counted - view.lot.on_hand
@@ -157,29 +164,34 @@ def submit(*, session: Session, actor: User, count_id: int, tolerance_ratio: Dec
             session.add(CountMismatch(count_id=count.id, lot_id=view.lot.id, enterprise_id=count.enterprise_id,
                                       book=view.lot.on_hand, counted=view.line.counted,
                                       difference=view.line.difference))
-    return count
 
 
 def decide(*, session: Session, actor: User, count_id: int, action: str, note: str = "") -> StockCount:
-    count = _count(session, actor, count_id)
-    line_rows = list(session.exec(select(StockCountLine, Lot).join(Lot, Lot.id == StockCountLine.lot_id)
-                                  .where(StockCountLine.count_id == count.id)))
-    scope.require_bureau_decision(session, actor, "count", {lot.material_id for _, lot in line_rows})
-    workflow.transition(session, row=count, entity="stock_count", action=action, actor=actor, allowed=COUNT_FLOW,
-                        requested_by=count.submitted_by, note=note)
-    if action == "approve":
-        for line, lot in line_rows:
-            if line.difference:
-                ledger.post_movement(session=session, lot_id=lot.id, kind="count_correction", amount=line.difference,
-                                     actor=actor, ref_type="stock_count", ref_id=count.id,
-                                     note=f"count {count.id}: book {line.book_at_submit}, counted {line.counted}")
-    else:
-        for line, _ in line_rows:
-            line.book_at_submit, line.difference = None, None
-            session.add(line)
-        for mismatch in session.exec(select(CountMismatch).where(CountMismatch.count_id == count.id)):
-            session.delete(mismatch)
-    return count
+    return engine.take(session, flow=COUNT, row_id=count_id, action=action, actor=actor, note=note)
+
+
+def _line_rows(session: Session, count: StockCount) -> list[tuple[StockCountLine, Lot]]:
+    return list(session.exec(select(StockCountLine, Lot).join(Lot, Lot.id == StockCountLine.lot_id)
+                             .where(StockCountLine.count_id == count.id)))
+
+
+@COUNT.on_enter(RequestStatus.approved)
+def _correct_book(session: Session, actor: User, count: StockCount, _note: str) -> None:
+    for line, lot in _line_rows(session, count):
+        if line.difference:
+            ledger.post_movement(session=session, lot_id=lot.id, kind="count_correction", amount=line.difference,
+                                 actor=actor, ref_type="stock_count", ref_id=count.id,
+                                 note=f"count {count.id}: book {line.book_at_submit}, counted {line.counted}")
+
+
+@COUNT.on_enter(RequestStatus.open)
+def _reopen(session: Session, actor: User, count: StockCount, _note: str) -> None:
+    """Rejected: counting starts again from the lines as entered; the frozen book is let go."""
+    for line, _ in _line_rows(session, count):
+        line.book_at_submit, line.difference = None, None
+        session.add(line)
+    for mismatch in session.exec(select(CountMismatch).where(CountMismatch.count_id == count.id)):
+        session.delete(mismatch)
 
 
 def facility_of(session: Session, count: StockCount) -> Facility:

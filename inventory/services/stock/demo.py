@@ -7,8 +7,11 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from inventory.models import User
-from inventory.services import catalog, facilities, ledger, lots
-from inventory.timeutil import business_today
+from inventory.services.stock import catalogue
+from inventory.services.stock import facilities
+from inventory.services.stock import ledger
+from inventory.services.stock import lots
+from inventory.core.clock import business_today
 
 #: code, zh, en, category, unit, shelf life days, storage class, policy, rotation lead days, bureau
 MATERIALS = [
@@ -71,7 +74,7 @@ ISSUES = [
 def seed(session: Session) -> None:
     users = {u.username: u for u in session.exec(select(User))}
     for code, zh, en, category, unit, shelf, storage, policy, lead, bureau in MATERIALS:
-        catalog.create_material(session=session, actor=users["admin"], code=code, bureau=bureau, name_zh=zh,
+        catalogue.create_material(session=session, actor=users["admin"], code=code, bureau=bureau, name_zh=zh,
                                 name_en=en, category=category, unit=unit, shelf_life_days=shelf,
                                 storage_class=storage, policy=policy, rotation_lead_days=lead)
     for code, name, enterprise, kind, district, capacity, unit in FACILITIES:

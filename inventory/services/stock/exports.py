@@ -23,9 +23,9 @@ from sqlmodel import Session
 
 from inventory import scope
 from inventory.models import Facility, Lot, Material, Organisation, User
-from inventory.services import stock_queries
-from inventory.services.errors import Invalid
-from inventory.timeutil import business_today
+from inventory.services.stock import queries
+from inventory.core.errors import Invalid
+from inventory.core.clock import business_today
 
 FORMATS = ("csv", "xlsx")
 #: a text cell starting with one of these would run as a formula in a spreadsheet (CSV injection)
@@ -74,11 +74,11 @@ def dated_filename(stem: str, fmt: str, today: date | None = None) -> str:
     return f"{stem}-{(today or business_today()).isoformat()}.{fmt}"
 
 
-def lot_table(*, session: Session, actor: User, filters: stock_queries.LotFilter, fmt: str, language: str = "zh",
+def lot_table(*, session: Session, actor: User, filters: queries.LotFilter, fmt: str, language: str = "zh",
               batch: int = 1000) -> Table:
     """The lots this user may see (scope), filtered like the lot list, earliest expiry first."""
     scope.require(actor, "export", "lot")
-    query = (stock_queries.lots(session=session, actor=actor, filters=filters)
+    query = (queries.lots(session=session, actor=actor, filters=filters)
              .with_only_columns(Lot.lot_code, Lot.material_id, Lot.facility_id, Lot.enterprise_id, Lot.on_hand,
                                 Lot.quantity_received, Lot.production_date, Lot.expiry_date, Lot.received_on,
                                 Lot.quality_grade, Lot.inspection_result, Lot.status)
@@ -98,7 +98,7 @@ def lot_table(*, session: Session, actor: User, filters: stock_queries.LotFilter
 
 def summary_table(*, session: Session, actor: User, group_by: str, fmt: str) -> Table:
     scope.require(actor, "export", "lot")
-    rows = stock_queries.summary(session=session, actor=actor, group_by=group_by)
+    rows = queries.summary(session=session, actor=actor, group_by=group_by)
     columns = (("key", SUMMARY_KEY_LABELS[group_by]), *SUMMARY_COLUMNS)
     values = [(r.key, r.name, r.unit, r.lot_count, r.on_hand, r.plan_quantity, r.coverage) for r in rows]
     return Table(N_("Stock summary"), columns, values, dated_filename(f"stock-summary-{group_by}", fmt))

@@ -8,21 +8,21 @@ from sqlmodel import Session, select
 
 from inventory import scope
 from inventory.models import District, Facility, Organisation, User
-from inventory.models.enums import OrgKind
-from inventory.services import audit
-from inventory.services.errors import Conflict, Invalid
+from inventory.core.vocab import FacilityKind, OrgKind, SafetySystem
+from inventory.services.audit import trail
+from inventory.core.errors import Conflict, Invalid
 
 #: facility kind -> default range in °C, from the storage class it serves (cold-chain opinions §二)
-KIND_DEFAULT_RANGE: dict[str, tuple[Decimal | None, Decimal | None]] = {
-    "warehouse": (None, Decimal("25")),
-    "cold_store": (Decimal("-30"), Decimal("-18")),
-    "pre_cooling": (Decimal("0"), Decimal("4")),
-    "distribution_centre": (Decimal("0"), Decimal("4")),
-    "reefer_vehicle": (Decimal("-25"), Decimal("-15")),
-    "medical_cold_store": (Decimal("2"), Decimal("8")),
-    "ultra_low_freezer": (Decimal("-86"), Decimal("-60")),
+KIND_DEFAULT_RANGE: dict[FacilityKind, tuple[Decimal | None, Decimal | None]] = {
+    FacilityKind.warehouse: (None, Decimal("25")),
+    FacilityKind.cold_store: (Decimal("-30"), Decimal("-18")),
+    FacilityKind.pre_cooling: (Decimal("0"), Decimal("4")),
+    FacilityKind.distribution_centre: (Decimal("0"), Decimal("4")),
+    FacilityKind.reefer_vehicle: (Decimal("-25"), Decimal("-15")),
+    FacilityKind.medical_cold_store: (Decimal("2"), Decimal("8")),
+    FacilityKind.ultra_low_freezer: (Decimal("-86"), Decimal("-60")),
 }
-SAFETY = ("fire_safety", "fire_checked_on", "theft_safety", "theft_checked_on", "flood_safety", "flood_checked_on")
+SAFETY = SafetySystem.fields()
 
 
 def create_facility(
@@ -34,8 +34,8 @@ def create_facility(
     if owner is None or owner.kind != OrgKind.enterprise:
         raise Invalid.field("enterprise", _l("unknown storage enterprise %(enterprise)r", enterprise=enterprise))
     scope.require_facility_owner(session, actor, "create", owner.id)
-    if kind not in KIND_DEFAULT_RANGE:
-        raise Invalid.field("kind", _l("one of %(choices)s", choices=", ".join(KIND_DEFAULT_RANGE)))
+    if kind not in FacilityKind.values():
+        raise Invalid.field("kind", _l("one of %(choices)s", choices=", ".join(FacilityKind.values())))
     district_id = owner.district_id
     if district:
         row = session.exec(select(District).where(District.code == district)).first()
@@ -56,7 +56,7 @@ def create_facility(
                         address=address, **{k: v for k, v in safety.items() if k in SAFETY})
     session.add(facility)
     session.flush()
-    audit.record(session, actor=actor, action="facility.create", entity="facility", entity_id=facility.id,
+    trail.record(session, actor=actor, action="facility.create", entity="facility", entity_id=facility.id,
                  org_id=owner.id, after={"code": code, "kind": kind, "name": name})
     return facility
 
@@ -69,7 +69,7 @@ def record_safety_check(*, session: Session, actor: User, facility: Facility, **
         if key in SAFETY:
             setattr(facility, key, value)
     session.add(facility)
-    audit.record(session, actor=actor, action="facility.safety", entity="facility", entity_id=facility.id,
+    trail.record(session, actor=actor, action="facility.safety", entity="facility", entity_id=facility.id,
                  org_id=facility.enterprise_id, before=before, after={k: str(getattr(facility, k)) for k in SAFETY})
     return facility
 

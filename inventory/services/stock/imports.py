@@ -16,18 +16,22 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from inventory.db import session_scope
 from sqlmodel import Session, select
 
 from inventory import scope
 from inventory.models import ImportJob, User
-from inventory.services import audit, lots
-from inventory.services.errors import Conflict, DomainError, Invalid, NotFound
-from inventory.services.receipt_files import RowError, file_format, read_header, spreadsheet_rows, to_receipt
-from inventory.timeutil import utcnow
+from inventory.services.audit import trail
+from inventory.services.stock import lots
+from inventory.core.errors import Conflict, DomainError, Invalid, NotFound
+from inventory.services.stock.receipt_files import RowError, file_format, read_header, spreadsheet_rows, to_receipt
+from inventory.core.clock import utcnow
 
 PROGRESS_EVERY = 200
 QUEUED_GRACE = timedelta(minutes=5)
@@ -146,7 +150,7 @@ def write_rows(*, session: Session, actor: User, job: ImportJob, progress: Progr
             if progress.concurrent_writes:
                 progress.report(created_lots=created)
         number = None
-        audit.record(session, actor=actor, action="import.commit", entity="import_job", entity_id=job.id,
+        trail.record(session, actor=actor, action="import.commit", entity="import_job", entity_id=job.id,
                      org_id=job.enterprise_id, after={"filename": job.filename, "created_lots": created})
         session.execute(update(ImportJob).where(ImportJob.id == job.id)
                         .values(status="done", created_lots=created, errors=[], finished_at=utcnow()))
@@ -178,6 +182,16 @@ def run_job(*, session: Session, job_id: int, progress_every: int = PROGRESS_EVE
         progress.close()
     session.expire_all()
     return session.get(ImportJob, job_id)
+
+
+def run_job_here(job_id: int, locale: str | None = None) -> ImportJob:
+    """Run a job in this process, in its own session: a worker's task, or a request when the broker is down.
+
+    Row errors are stored as text rendered in ``locale``: the uploader's language, or the default one when the
+    sweep re-sends a job and nobody's language is known.
+    """
+    with session_scope() as session, force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return run_job(session=session, job_id=job_id)
 
 
 def _run(*, session: Session, job_id: int, progress: Progress, progress_every: int, today: date | None) -> None:

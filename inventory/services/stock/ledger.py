@@ -19,19 +19,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from inventory.models import Lot, Movement, User
-from inventory.services.labels import KIND_LABELS, STATUS_LABELS, label
-from inventory.services.errors import Conflict, Invalid, NotFound
-from inventory.timeutil import business_today, utcnow
+from inventory.core.vocab import LotStatus, MovementKind
+from inventory.core.errors import Conflict, Invalid, NotFound
+from inventory.core.clock import business_today, utcnow
 
 QUANTUM = Decimal("0.001")
-INBOUND = frozenset({"receipt", "transfer_in", "rotation_in"})
-OUTBOUND = frozenset({"issue", "transfer_out", "rotation_out", "scrap", "dispatch"})
-SIGNED = frozenset({"adjustment", "count_correction"})
-KINDS = INBOUND | OUTBOUND | SIGNED
-#: outbound kinds that need sound stock: not on hold, not quarantined, not past expiry
-NEEDS_AVAILABLE = frozenset({"issue", "transfer_out", "rotation_out", "dispatch"})
-#: statuses the ledger moves between by itself as stock runs out and comes back
-AUTO_STATUSES = ("available", "depleted")
 
 
 def quantity(value: Decimal | int | str, *, field: str = "quantity") -> Decimal:
@@ -50,13 +42,13 @@ def quantity(value: Decimal | int | str, *, field: str = "quantity") -> Decimal:
 
 
 def _check_sign(kind: str, amount: Decimal) -> None:
-    if kind not in KINDS:
+    if kind not in MovementKind.values():
         raise Invalid.field("kind", _l("unknown movement kind %(kind)r", kind=kind))
     if amount == 0:
         raise Invalid.field("quantity", _l("must not be zero"))
-    if kind in INBOUND and amount < 0:
+    if kind in MovementKind.inbound() and amount < 0:
         raise Invalid.field("quantity", _l("a %(kind)s adds stock: give a positive quantity", kind=kind))
-    if kind in OUTBOUND and amount > 0:
+    if kind in MovementKind.outbound() and amount > 0:
         raise Invalid.field("quantity", _l("a %(kind)s takes stock out: the ledger quantity is negative", kind=kind))
 
 
@@ -79,10 +71,11 @@ def post_movement(
     _check_sign(kind, amount)
     lots, movements = Lot.__table__, Movement.__table__
     guards = [lots.c.id == lot_id, lots.c.on_hand + amount >= 0]
-    if kind in NEEDS_AVAILABLE:
-        guards += [lots.c.status == "available", lots.c.expiry_date >= (today or business_today())]
+    if kind in MovementKind.needs_available():
+        guards += [lots.c.status == LotStatus.available, lots.c.expiry_date >= (today or business_today())]
     new_status = case(
-        (lots.c.status.in_(AUTO_STATUSES), case((lots.c.on_hand + amount == 0, "depleted"), else_="available")),
+        (lots.c.status.in_(LotStatus.automatic()),
+         case((lots.c.on_hand + amount == 0, LotStatus.depleted.value), else_=LotStatus.available.value)),
         else_=lots.c.status,
     )
     # Core statements on the session's connection: the ORM's bulk-update bookkeeping doubled the cost
@@ -142,10 +135,11 @@ def _explain_refusal(session: Session, lot_id: int, kind: str, amount: Decimal, 
     lot = session.exec(select(Lot).where(Lot.id == lot_id).execution_options(populate_existing=True)).first()
     if lot is None:
         raise NotFound(_l("lot not found"))
-    if kind in NEEDS_AVAILABLE and lot.status not in AUTO_STATUSES:
-        raise Conflict(_l("the lot is %(status)s and cannot be taken out by %(kind)s", status=label(STATUS_LABELS, lot.status), kind=label(KIND_LABELS, kind)),
+    if kind in MovementKind.needs_available() and lot.status not in LotStatus.automatic():
+        raise Conflict(_l("the lot is %(status)s and cannot be taken out by %(kind)s",
+                          status=LotStatus.label_of(lot.status), kind=MovementKind.label_of(kind)),
                        code="lot_not_available")
-    if kind in NEEDS_AVAILABLE and lot.expiry_date < (today or business_today()):
+    if kind in MovementKind.needs_available() and lot.expiry_date < (today or business_today()):
         raise Conflict(_l("the lot is past its expiry date"), code="lot_expired")
     raise Conflict(_l("only %(on_hand)s on hand; %(requested)s requested", on_hand=lot.on_hand, requested=-amount),
                    code="insufficient_stock")

@@ -14,15 +14,18 @@ from sqlmodel import Session, select
 
 from inventory import scope
 from inventory.models import Adjustment, Facility, Lot, Material, Movement, User
-from inventory.services import audit, catalog, ledger, workflow
-from inventory.services.catalog import STORAGE_CLASSES
-from inventory.services.labels import STATUS_LABELS, label
-from inventory.services.errors import Conflict, Invalid
-from inventory.services.facilities import facility_by_code
-from inventory.timeutil import business_today, utcnow
+from inventory.services.audit import trail
+from inventory.services.stock import catalogue
+from inventory.services.stock import ledger
+from inventory.services.workflows import engine
+from inventory.services.stock.catalogue import STORAGE_CLASSES
+from inventory.core.vocab import LotStatus, RequestStatus, StorageClass
+from inventory.services.stock.flows import ADJUSTMENT
+from inventory.core import settings
+from inventory.core.errors import Conflict, Invalid
+from inventory.services.stock.facilities import facility_by_code
+from inventory.core.clock import business_today, utcnow
 
-HOLD_STATUSES = ("quality_hold", "quarantined")
-ADJUSTMENT_FLOW = {("pending", "approve"): "approved", ("pending", "reject"): "rejected"}
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ class Receipt:
 def check_cold_chain(material: Material, facility) -> None:
     """A chilled, frozen or ultra-low material needs a facility that is at least that cold."""
     _, class_max = STORAGE_CLASSES[material.storage_class]
-    if material.storage_class == "ambient" or class_max is None:
+    if material.storage_class == StorageClass.ambient or class_max is None:
         return
     if facility.temp_max is None or facility.temp_max > class_max:
         raise Invalid.field("facility", _l("%(storage_class)s goods need a facility kept at or below %(max)s °C",
@@ -64,7 +67,7 @@ class ReceiptLookups:
 
     def material(self, code: str) -> Material:
         if code not in self.materials:
-            self.materials[code] = catalog.material_by_code(self.session, code)
+            self.materials[code] = catalogue.material_by_code(self.session, code)
         return self.materials[code]
 
     def facility(self, code: str) -> Facility:
@@ -125,7 +128,7 @@ def receive_lot(*, session: Session, actor: User, receipt: Receipt, today: date 
     session.flush()
     ledger.post_movement(session=session, lot_id=lot.id, kind="receipt", amount=amount, actor=actor,
                          ref_type="lot", ref_id=lot.id, note=receipt.note)
-    audit.record(session, actor=actor, action="lot.receive", entity="lot", entity_id=lot.id, org_id=lot.enterprise_id,
+    trail.record(session, actor=actor, action="lot.receive", entity="lot", entity_id=lot.id, org_id=lot.enterprise_id,
                  after={"lot_code": lot.lot_code, "material": material.code, "facility": facility.code,
                         "quantity": str(amount), "expiry_date": expiry.isoformat()})
     return lot
@@ -157,7 +160,7 @@ def receive_lots(*, session: Session, actor: User, receipts: list[Receipt], look
         (lot_id, row["quantity_received"], receipt.note) for lot_id, row, receipt in zip(ids, rows, receipts)])
     lookups.lot_codes = (lookups.lot_codes or set()) | codes
     for lot_id, row in zip(ids, rows):
-        audit.record(session, actor=actor, action="lot.receive", entity="lot", entity_id=lot_id,
+        trail.record(session, actor=actor, action="lot.receive", entity="lot", entity_id=lot_id,
                      org_id=row["enterprise_id"], after={"lot_code": row["lot_code"],
                                                          "quantity": str(row["quantity_received"]),
                                                          "expiry_date": row["expiry_date"].isoformat()})
@@ -174,7 +177,7 @@ def issue(*, session: Session, actor: User, lot_id: int, amount: Decimal, note: 
 
 
 def adjust(
-    *, session: Session, actor: User, lot_id: int, amount: Decimal, note: str, tolerance_ratio: Decimal,
+    *, session: Session, actor: User, lot_id: int, amount: Decimal, note: str,
 ) -> Movement | Adjustment:
     """Small corrections post at once; a write-down beyond the tolerance waits for the bureau."""
     lot = scope.visible_lot(session, actor, lot_id)
@@ -184,30 +187,31 @@ def adjust(
         raise Invalid.field("quantity", _l("must not be zero"))
     if not note.strip():
         raise Invalid.field("note", _l("say why the quantity is adjusted"))
-    if amount < 0 and -amount > lot.on_hand * tolerance_ratio:
+    if amount < 0 and -amount > lot.on_hand * settings.adjustment_tolerance():
         if -amount > lot.on_hand:
             raise Conflict(_l("only %(on_hand)s on hand", on_hand=lot.on_hand), code="insufficient_stock")
         request = Adjustment(lot_id=lot.id, enterprise_id=lot.enterprise_id, quantity=amount, note=note,
                              requested_by=actor.id)
         session.add(request)
         session.flush()
-        audit.record(session, actor=actor, action="adjustment.request", entity="adjustment", entity_id=request.id,
+        trail.record(session, actor=actor, action="adjustment.request", entity="adjustment", entity_id=request.id,
                      org_id=lot.enterprise_id, after={"lot_id": lot.id, "quantity": str(amount), "note": note})
+        engine.opened(session, flow=ADJUSTMENT, row=request, actor=actor, note=note)
         return request
     return ledger.post_movement(session=session, lot_id=lot.id, kind="adjustment", amount=amount, actor=actor,
                                 note=note)
 
 
 def decide_adjustment(*, session: Session, actor: User, adjustment_id: int, action: str, note: str = "") -> Adjustment:
-    request, lot = workflow.decide_lot_request(
-        session, actor=actor, model=Adjustment, row_id=adjustment_id, entity="adjustment", action=action,
-        allowed=ADJUSTMENT_FLOW, note=note, missing=_l("adjustment not found"))
-    if request.status == "approved":
-        movement = ledger.post_movement(session=session, lot_id=lot.id, kind="adjustment", amount=request.quantity,
-                                        actor=actor, ref_type="adjustment", ref_id=request.id, note=request.note)
-        request.movement_id = movement.id
-        session.add(request)
-    return request
+    return engine.take(session, flow=ADJUSTMENT, row_id=adjustment_id, action=action, actor=actor, note=note)
+
+
+@ADJUSTMENT.on_enter(RequestStatus.approved)
+def _post_adjustment(session: Session, actor: User, request: Adjustment, _note: str) -> None:
+    movement = ledger.post_movement(session=session, lot_id=request.lot_id, kind="adjustment", amount=request.quantity,
+                                    actor=actor, ref_type="adjustment", ref_id=request.id, note=request.note)
+    request.movement_id = movement.id
+    session.add(request)
 
 
 def set_hold(*, session: Session, actor: User, lot_id: int, status: str, reason: str) -> Lot:
@@ -216,20 +220,22 @@ def set_hold(*, session: Session, actor: User, lot_id: int, status: str, reason:
     scope.require(actor, "hold", "lot")
     if actor.role == "enterprise_manager" and lot.enterprise_id != actor.org_id:
         raise Invalid.field("lot", _l("not your enterprise's lot"))
-    if status not in (*HOLD_STATUSES, "available"):
+    if status not in (*LotStatus.holds(), LotStatus.available):
         raise Invalid.field("status", _l("quality_hold, quarantined or available"))
     if not reason.strip():
         raise Invalid.field("reason", _l("required"))
     before = lot.status
     if status == "available":
-        if before not in HOLD_STATUSES:
-            raise Conflict(_l("the lot is %(status)s, not on hold", status=label(STATUS_LABELS, before)), code="illegal_transition")
-        status = "available" if lot.on_hand > 0 else "depleted"
-    elif before not in ("available", "depleted", *HOLD_STATUSES):
-        raise Conflict(_l("a %(status)s lot cannot be put on hold", status=label(STATUS_LABELS, before)), code="illegal_transition")
+        if before not in LotStatus.holds():
+            raise Conflict(_l("the lot is %(status)s, not on hold", status=LotStatus.label_of(before)),
+                           code="illegal_transition")
+        status = LotStatus.available if lot.on_hand > 0 else LotStatus.depleted
+    elif before not in LotStatus.automatic() | LotStatus.holds():
+        raise Conflict(_l("a %(status)s lot cannot be put on hold", status=LotStatus.label_of(before)),
+                       code="illegal_transition")
     lot.status = status
     session.add(lot)
-    audit.record(session, actor=actor, action="lot.hold" if status in HOLD_STATUSES else "lot.release", entity="lot",
+    trail.record(session, actor=actor, action="lot.hold" if status in LotStatus.holds() else "lot.release", entity="lot",
                  entity_id=lot.id, org_id=lot.enterprise_id, before={"status": before},
                  after={"status": status, "reason": reason})
     return lot

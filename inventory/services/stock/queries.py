@@ -16,11 +16,10 @@ from sqlmodel import Session, select
 
 from inventory import scope
 from inventory.models import District, Facility, Lot, Material, Organisation, User
-from inventory.services.errors import Invalid
-from inventory.timeutil import business_today
+from inventory.core.errors import Invalid
+from inventory.core.vocab import LotStatus, SummaryGroup
+from inventory.core.clock import business_today
 
-LOT_STATUSES = ("available", "quality_hold", "quarantined", "expired", "depleted")
-GROUPS = ("material", "enterprise", "district", "category")
 
 
 @dataclass(frozen=True)
@@ -55,8 +54,8 @@ def lots(*, session: Session, actor: User, filters: LotFilter, today: date | Non
     if filters.facility:
         query = query.where(Lot.facility_id == select(Facility.id).where(Facility.code == filters.facility).scalar_subquery())
     if filters.status:
-        if filters.status not in LOT_STATUSES:
-            raise Invalid.field("status", _l("one of %(choices)s", choices=", ".join(LOT_STATUSES)))
+        if filters.status not in LotStatus.values():
+            raise Invalid.field("status", _l("one of %(choices)s", choices=", ".join(LotStatus.values())))
         query = query.where(Lot.status == filters.status)
     if filters.expiring_within_days is not None:
         if filters.expiring_within_days < 0:
@@ -79,8 +78,8 @@ class SummaryRow:
 
 def summary(*, session: Session, actor: User, group_by: str) -> list[SummaryRow]:
     """On hand per group and unit (tonnes are not added to tents). Plan quantities arrive with annual plans."""
-    if group_by not in GROUPS:
-        raise Invalid.field("group_by", _l("one of %(choices)s", choices=", ".join(GROUPS)))
+    if group_by not in SummaryGroup.values():
+        raise Invalid.field("group_by", _l("one of %(choices)s", choices=", ".join(SummaryGroup.values())))
     key_columns = {
         "material": (Material.code, Material.name_zh),
         "category": (Material.category, Material.category),

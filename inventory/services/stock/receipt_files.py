@@ -18,8 +18,10 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
 
 from inventory.models import Lot, Movement
-from inventory.services import exports, ledger, lots
-from inventory.services.errors import Invalid, Text
+from inventory.services.stock import exports
+from inventory.services.stock import ledger
+from inventory.services.stock import lots
+from inventory.core.errors import Invalid, Text
 
 RECEIPT_COLUMNS = ("material", "facility", "lot_code", "quantity", "production_date", "expiry_date",
                    "received_on", "quality_grade", "inspection_result", "note")

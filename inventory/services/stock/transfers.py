@@ -12,13 +12,14 @@ from sqlmodel import Session
 
 from inventory import scope
 from inventory.models import Facility, Lot, Material, Transfer, User
-from inventory.services import audit, ledger, workflow
-from inventory.services.errors import Invalid
-from inventory.services.facilities import facility_by_code
-from inventory.services.lots import check_cold_chain
-
-TRANSFER_FLOW = {("pending", "approve"): "approved", ("pending", "reject"): "rejected"}
-
+from inventory.services.audit import trail
+from inventory.services.stock import ledger
+from inventory.services.workflows import engine
+from inventory.services.stock.flows import TRANSFER
+from inventory.core.vocab import RequestStatus, WorkflowAction
+from inventory.core.errors import Invalid
+from inventory.services.stock.facilities import facility_by_code
+from inventory.services.stock.lots import check_cold_chain
 
 def request_transfer(*, session: Session, actor: User, lot_id: int, to_facility: str, amount: Decimal,
                      reason: str = "") -> Transfer:
@@ -43,25 +44,26 @@ def request_transfer(*, session: Session, actor: User, lot_id: int, to_facility:
                         reason=reason, requested_by=actor.id)
     session.add(transfer)
     session.flush()
-    audit.record(session, actor=actor, action="transfer.request", entity="transfer", entity_id=transfer.id,
+    trail.record(session, actor=actor, action="transfer.request", entity="transfer", entity_id=transfer.id,
                  org_id=lot.enterprise_id, after={"lot_id": lot.id, "to": target.code, "quantity": str(amount)})
-    if not needs_approval:
-        transfer.status = "approved"
-        _execute(session, actor, transfer, lot)
+    if needs_approval:
+        engine.opened(session, flow=TRANSFER, row=transfer, actor=actor, note=reason)
+    else:
+        transfer.status = RequestStatus.approved
+        session.flush()
+        engine.opened(session, flow=TRANSFER, row=transfer, actor=actor, note=reason)
+        _execute(session, actor, transfer)
     return transfer
 
 
 def decide_transfer(*, session: Session, actor: User, transfer_id: int, action: str, note: str = "") -> Transfer:
-    transfer, lot = workflow.decide_lot_request(
-        session, actor=actor, model=Transfer, row_id=transfer_id, entity="transfer", action=action,
-        allowed=TRANSFER_FLOW, note=note, missing=_l("transfer not found"))
-    if transfer.status == "approved":
-        _execute(session, actor, transfer, lot)
-    return transfer
+    return engine.take(session, flow=TRANSFER, row_id=transfer_id, action=action, actor=actor, note=note)
 
 
-def _execute(session: Session, actor: User, transfer: Transfer, lot: Lot) -> None:
+@TRANSFER.on_enter(RequestStatus.approved)
+def _execute(session: Session, actor: User, transfer: Transfer, _note: str = "") -> None:
     """Out of the source lot, into a new lot at the destination with the same dates."""
+    lot = session.get(Lot, transfer.lot_id)
     target = session.get(Facility, transfer.to_facility_id)
     ledger.post_movement(session=session, lot_id=lot.id, kind="transfer_out", amount=-transfer.quantity,
                          actor=actor, ref_type="transfer", ref_id=transfer.id)
@@ -73,8 +75,9 @@ def _execute(session: Session, actor: User, transfer: Transfer, lot: Lot) -> Non
     session.flush()
     ledger.post_movement(session=session, lot_id=moved.id, kind="transfer_in", amount=transfer.quantity,
                          actor=actor, ref_type="transfer", ref_id=transfer.id)
-    transfer.status = "executed"
     transfer.to_lot_id = moved.id
     session.add(transfer)
-    audit.record(session, actor=actor, action="transfer.execute", entity="transfer", entity_id=transfer.id,
+    session.flush()
+    engine.follow(session, flow=TRANSFER, row=transfer, action=WorkflowAction.execute, actor=actor)
+    trail.record(session, actor=actor, action="transfer.execute", entity="transfer", entity_id=transfer.id,
                  org_id=transfer.enterprise_id, after={"to_lot_id": moved.id})

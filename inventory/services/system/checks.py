@@ -1,14 +1,13 @@
 """System health facts kept in the database (the source of truth, not the broker)."""
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import text
 from sqlmodel import Session, select
 
 from inventory.models.system import Heartbeat
-from inventory.timeutil import utcnow
-from workers.broker import broker_is_up
+from inventory.core.clock import utcnow
+from inventory.core import settings
+from inventory.services.system.broker import broker_is_up
 
 
 def record_heartbeat(*, session: Session, name: str) -> Heartbeat:
@@ -22,12 +21,12 @@ def heartbeats(*, session: Session) -> list[Heartbeat]:
     return list(session.exec(select(Heartbeat).order_by(Heartbeat.name)))
 
 
-def status(*, session: Session, celery_config: dict[str, Any], broker_timeout: float) -> dict[str, str]:
+def status(*, session: Session) -> dict[str, str]:
     """What a request depends on: the database must answer; the broker being down is reported, never fatal."""
     try:
         session.exec(text("SELECT 1"))
         database = "ok"
     except Exception:  # any driver failure means the database is not usable
         database = "down"
-    broker = "ok" if broker_is_up(celery_config, broker_timeout) else "down"
+    broker = "ok" if broker_is_up(settings.celery_settings(), settings.broker_health_timeout()) else "down"
     return {"status": "ok" if database == "ok" else "degraded", "database": database, "broker": broker}

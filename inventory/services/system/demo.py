@@ -7,7 +7,8 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from inventory.models import District, Organisation
-from inventory.services import accounts, demo_stock
+from inventory.services.accounts import directory
+from inventory.services.stock import demo as stock_demo
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -77,11 +78,11 @@ def seed(*, session: Session) -> list[tuple[str, str, str]]:
         session.add(District(code=code, name_zh=name_zh, name_en=name_en, area=area, population=population))
     session.flush()
     for code, kind, name, district, domain in ORGANISATIONS:
-        accounts.create_org(session=session, code=code, kind=kind, name=name, district_code=district, domain=domain)
+        directory.create_org(session=session, code=code, kind=kind, name=name, district_code=district, domain=domain)
     logins = []
     for username, org, role, display in USERS:
-        accounts.create_user(session=session, username=username, org_code=org, role=role,
+        directory.create_user(session=session, username=username, org_code=org, role=role,
                              password=DEMO_PASSWORD, display_name=display)
         logins.append((username, role, org))
-    demo_stock.seed(session)
+    stock_demo.seed(session)
     return logins

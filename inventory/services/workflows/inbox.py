@@ -1,37 +1,53 @@
-"""What waits for a bureau approver's decision: the same remit rule the decisions enforce
-(``scope.require_bureau_decision``), so the desk never lists a request its reader may not decide."""
+"""The role inbox: what waits for this user, across every registered flow.
+
+An item is listed only when the transition helper would let its reader take one of its actions
+(``engine.may_take``: same role, remit and four-eyes checks), so nothing listed answers 403 when acted on.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import exists
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from inventory import scope
-from inventory.models import Adjustment, Lot, Material, StockCount, StockCountLine, Transfer, User
+from inventory.models import User
+# the domains whose flows and effects the inbox collects: importing them registers them
+from inventory.services.stock import counts, lots, transfers  # noqa: F401
+from inventory.services.workflows import engine
+from inventory.services.workflows.registry import FLOWS, Flow, InboxEntry, flow_named
+
+#: rows looked at per flow and status: an inbox is a work list, not a report
+LIMIT = 200
 
 
 @dataclass(frozen=True)
-class Awaiting:
-    transfers: list[Transfer]
-    adjustments: list[Adjustment]
-    counts: list[StockCount]
+class InboxItem:
+    flow: Flow
+    row: Any
+    entry: InboxEntry
+    actions: tuple[str, ...]
 
 
-def awaiting_decision(*, session: Session, actor: User) -> Awaiting:
-    """Pending transfers and write-downs of the bureau's materials, and submitted counts made only of them."""
-    if not scope.can(actor, "approve", "transfer"):
-        return Awaiting([], [], [])
-    own_materials = select(Material.id).where(Material.bureau_id == actor.org_id)
+def items_for(*, session: Session, user: User) -> list[InboxItem]:
+    items: list[InboxItem] = []
+    for flow in FLOWS.values():
+        sources = sorted({t.source for t in flow.transitions if user.role in t.roles})
+        for source in sources:
+            candidates = list(session.exec(scope.enterprise_rows_query(session, user, flow.model)
+                                           .where(flow.model.status == source).order_by(flow.model.id).limit(LIMIT)))
+            waiting = []
+            for row in candidates:
+                actions = tuple(t.action for t in flow.transitions if t.source == source and user.role in t.roles
+                                and engine.may_take(session, user, flow, row, t.action))
+                if actions:
+                    waiting.append((row, actions))
+            if waiting:
+                entries = flow.describe(session, user, [row for row, _ in waiting])
+                items += [InboxItem(flow, row, entries[row.id], actions) for row, actions in waiting]
+    return items
 
-    def about_own_lot(model):
-        return (scope.enterprise_rows_query(session, actor, model)
-                .join(Lot, Lot.id == model.lot_id).where(Lot.material_id.in_(own_materials),
-                                                         model.status == "pending").order_by(model.id))
 
-    other_bureaus_line = (select(StockCountLine.id).join(Lot, Lot.id == StockCountLine.lot_id)
-                          .where(StockCountLine.count_id == StockCount.id, Lot.material_id.not_in(own_materials)))
-    counts = (scope.enterprise_rows_query(session, actor, StockCount)
-              .where(StockCount.status == "submitted", ~exists(other_bureaus_line)).order_by(StockCount.id))
-    return Awaiting(list(session.exec(about_own_lot(Transfer))), list(session.exec(about_own_lot(Adjustment))),
-                    list(session.exec(counts)))
+def decide(*, session: Session, actor: User, flow: str, row_id: int, action: str, note: str = "") -> object:
+    """A person's decision on a waiting row of any registered flow, with the flow's effects."""
+    return engine.take(session, flow=flow_named(flow), row_id=row_id, action=action, actor=actor, note=note)

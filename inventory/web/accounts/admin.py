@@ -1,7 +1,7 @@
 """Administration pages: the audit log, organisations and users, each limited by scope."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlmodel import select
@@ -10,11 +10,11 @@ from wtforms.fields import SelectChoice
 from inventory import scope
 from inventory.db import get_session
 from inventory.models import AuditEvent, District, Organisation, User
-from inventory.services import districts as district_service
-from inventory.services import system
-from inventory.services.errors import DomainError
-from inventory.timeutil import utcnow
-from inventory.web.forms import AuditFilterForm, PopulationForm
+from inventory.services.accounts import districts as district_service
+from inventory.services.system import checks
+from inventory.core.errors import DomainError
+from inventory.core.clock import utcnow
+from inventory.web.accounts.forms import AuditFilterForm, PopulationForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
@@ -47,7 +47,7 @@ def audit():
     actors = {e.actor_id for e in events if e.actor_id}
     names = {u.id: u.username for u in session.exec(select(User).where(User.id.in_(actors)))} if actors else {}
     older = events[-1].id if len(events) == PAGE_SIZE else None
-    return render_template("admin/audit.html", form=form, events=events, names=names, older=older)
+    return render_template("audit/events.html", form=form, events=events, names=names, older=older)
 
 
 @bp.get("/organisations")
@@ -57,7 +57,7 @@ def organisations():
     session = get_session()
     orgs = list(session.exec(scope.organisations_query(session, current_user).order_by(Organisation.kind, Organisation.code)))
     districts = {d.id: d for d in session.exec(select(District))}
-    return render_template("admin/organisations.html", orgs=orgs, districts=districts)
+    return render_template("accounts/organisations.html", orgs=orgs, districts=districts)
 
 
 @bp.get("/users")
@@ -67,7 +67,7 @@ def users():
     session = get_session()
     rows = list(session.exec(scope.users_query(session, current_user).order_by(User.username)))
     orgs = {o.id: o for o in session.exec(scope.organisations_query(session, current_user))}
-    return render_template("admin/users.html", users=rows, orgs=orgs)
+    return render_template("accounts/users.html", users=rows, orgs=orgs)
 
 
 @bp.get("/system")
@@ -76,9 +76,8 @@ def system_health():
     """Database, broker and when beat last reached a worker and the database."""
     _require("view", "system")
     session = get_session()
-    state = system.status(session=session, celery_config=current_app.config["CELERY"],
-                          broker_timeout=current_app.config["BROKER_HEALTH_TIMEOUT"])
-    return render_template("admin/system.html", state=state, heartbeats=system.heartbeats(session=session),
+    state = checks.status(session=session)
+    return render_template("system/health.html", state=state, heartbeats=checks.heartbeats(session=session),
                            now=utcnow())
 
 
@@ -105,5 +104,5 @@ def districts():
             flash(_("Enter a whole number of residents."), "danger")
         return redirect(url_for("admin.districts"))
     rows = list(session.exec(select(District).order_by(District.area, District.id)))
-    return render_template("admin/districts.html", districts=rows, form=form,
+    return render_template("accounts/districts.html", districts=rows, form=form,
                            can_edit=scope.can(current_user, "update", "district"))

@@ -9,8 +9,9 @@ from flask_limiter.util import get_remote_address
 from inventory.db import get_session
 from inventory.extensions import limiter
 from inventory.models import User
-from inventory.services import accounts, audit
-from inventory.web.forms import EmptyForm, LoginForm
+from inventory.services.accounts import directory
+from inventory.services.audit import trail
+from inventory.web.accounts.forms import EmptyForm, LoginForm
 
 bp = Blueprint("auth", __name__)
 
@@ -36,15 +37,15 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         session = get_session()
-        user = accounts.authenticate(session=session, username=form.username.data, password=form.password.data)
+        user = directory.authenticate(session=session, username=form.username.data, password=form.password.data)
         if user is not None:
-            audit.record(session, actor=user, action="user.login", entity="user", entity_id=user.id, org_id=user.org_id)
+            trail.record(session, actor=user, action="user.login", entity="user", entity_id=user.id, org_id=user.org_id)
             session.commit()
             login_user(user)
             target = request.args.get("next", "")
             return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("main.index"))
         flash(_("Wrong username or password."), "danger")
-    return render_template("auth/login.html", form=form), 200 if request.method == "GET" else 401
+    return render_template("accounts/login.html", form=form), 200 if request.method == "GET" else 401
 
 
 @bp.post("/logout")

@@ -7,8 +7,8 @@ from flask_login import current_user, login_required
 
 from inventory.db import get_session
 from inventory.models import Organisation
-from inventory.services import accounts
-from inventory.web.forms import EmptyForm, TokenForm
+from inventory.services.accounts import directory
+from inventory.web.accounts.forms import EmptyForm, TokenForm
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
 
@@ -18,9 +18,9 @@ bp = Blueprint("profile", __name__, url_prefix="/profile")
 def show():
     session = get_session()
     return render_template(
-        "profile/show.html",
+        "accounts/profile.html",
         org=session.get(Organisation, current_user.org_id),
-        tokens=accounts.user_tokens(session=session, user=current_user),
+        tokens=directory.user_tokens(session=session, user=current_user),
         token_form=TokenForm(),
         revoke_form=EmptyForm(),
         new_token=None,
@@ -35,12 +35,12 @@ def create_token():
     if not form.validate_on_submit():
         flash(_("Give the token a name."), "danger")
         return redirect(url_for("profile.show"))
-    token = accounts.issue_token(session=session, user=current_user, name=form.name.data)
+    token = directory.issue_token(session=session, user=current_user, name=form.name.data)
     session.commit()
     return render_template(
-        "profile/show.html",
+        "accounts/profile.html",
         org=session.get(Organisation, current_user.org_id),
-        tokens=accounts.user_tokens(session=session, user=current_user),
+        tokens=directory.user_tokens(session=session, user=current_user),
         token_form=TokenForm(formdata=None),
         revoke_form=EmptyForm(),
         new_token=token,
@@ -52,7 +52,7 @@ def create_token():
 def revoke_token(token_id: int):
     if EmptyForm().validate_on_submit():
         session = get_session()
-        accounts.revoke_token(session=session, user=current_user, token_id=token_id)
+        directory.revoke_token(session=session, user=current_user, token_id=token_id)
         session.commit()
         flash(_("The token is revoked."), "info")
     return redirect(url_for("profile.show"))

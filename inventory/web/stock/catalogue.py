@@ -14,33 +14,31 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from inventory import scope
 from inventory.db import get_session
 from inventory.models import Material, Organisation
-from inventory.models.enums import OrgKind
-from inventory.services import catalog
-from inventory.services.errors import DomainError
-from inventory.web.stock_display import CATEGORY_LABELS
+from inventory.core.vocab import OrgKind
+from inventory.services.stock import catalogue
+from inventory.core.errors import DomainError
+from inventory.core.vocab import Category, StockPolicy, StorageClass
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 
-STORAGE_LABELS = {"ambient": _l("Ambient"), "chilled": _l("Chilled"), "frozen": _l("Frozen"), "ultra_low": _l("Ultra-low")}
-POLICY_LABELS = {"rotate": _l("Rotate"), "scrap": _l("Scrap")}
 
 
 class MaterialForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32), Regexp(r"^[A-Za-z0-9_.-]+$")])
     name_zh = StringField(_l("Chinese name"), validators=[DataRequired(), Length(max=128)])
     name_en = StringField(_l("English name"), validators=[Optional(), Length(max=128)])
-    category = SelectField(_l("Category"), choices=[SelectChoice(k, v) for k, v in CATEGORY_LABELS.items()])
+    category = SelectField(_l("Category"), choices=[SelectChoice(k, v) for k, v in Category.labels().items()])
     unit = StringField(_l("Unit"), validators=[DataRequired(), Length(max=16)])
     shelf_life_days = IntegerField(_l("Shelf life (days)"), validators=[DataRequired(), NumberRange(min=1, max=36500)])
-    storage_class = SelectField(_l("Storage class"), choices=[SelectChoice(k, v) for k, v in STORAGE_LABELS.items()])
-    policy = SelectField(_l("Policy"), choices=[SelectChoice(k, v) for k, v in POLICY_LABELS.items()])
+    storage_class = SelectField(_l("Storage class"), choices=[SelectChoice(k, v) for k, v in StorageClass.labels().items()])
+    policy = SelectField(_l("Policy"), choices=[SelectChoice(k, v) for k, v in StockPolicy.labels().items()])
     rotation_lead_days = IntegerField(_l("Rotation lead (days)"), default=30, validators=[NumberRange(min=0, max=3650)])
     active = BooleanField(_l("In the catalogue"), default=True)
     submit = SubmitField(_l("Save"))
 
 
 def _labels() -> dict:
-    return {"categories": CATEGORY_LABELS, "storage": STORAGE_LABELS, "policies": POLICY_LABELS}
+    return {"categories": Category.labels(), "storage": StorageClass.labels(), "policies": StockPolicy.labels()}
 
 
 @bp.get("/")
@@ -49,13 +47,13 @@ def index():
     session = get_session()
     query = scope.materials_query(session, current_user)
     category = request.args.get("category", "")
-    if category in CATEGORY_LABELS:
+    if category in Category.values():
         query = query.where(Material.category == category)
     materials = list(session.exec(query.order_by(Material.category, Material.code)))
     bureaus = dict(session.execute(
         select(Organisation.id, Organisation.name).where(Organisation.kind == OrgKind.bureau)).all())
     editable = {m.id for m in materials if scope.may_change_material(current_user, "update", m.bureau_id)}
-    return render_template("catalogue/index.html", materials=materials, bureaus=bureaus, category=category,
+    return render_template("stock/catalogue/index.html", materials=materials, bureaus=bureaus, category=category,
                            editable=editable, can_create=scope.can(current_user, "create", "material"), **_labels())
 
 
@@ -67,16 +65,16 @@ def create():
     form = MaterialForm()
     if form.validate_on_submit():
         session = get_session()
-        values = {k: v for k, v in form.data.items() if k in catalog.EDITABLE}
+        values = {k: v for k, v in form.data.items() if k in catalogue.EDITABLE}
         try:
-            catalog.create_material(session=session, actor=current_user, code=form.code.data, **values)
+            catalogue.create_material(session=session, actor=current_user, code=form.code.data, **values)
             session.commit()
             flash(_("Material %(code)s added.", code=form.code.data), "success")
             return redirect(url_for("catalogue.index"))
         except DomainError as exc:
             session.rollback()
             flash(exc.message, "danger")
-    return render_template("catalogue/form.html", form=form, material=None), 200 if request.method == "GET" else 422
+    return render_template("stock/catalogue/form.html", form=form, material=None), 200 if request.method == "GET" else 422
 
 
 @bp.route("/<code>", methods=["GET", "POST"])
@@ -89,9 +87,9 @@ def edit(code: str):
     form = MaterialForm(obj=material)
     form.code.render_kw = {"readonly": True}
     if form.validate_on_submit():
-        values = {k: v for k, v in form.data.items() if k in catalog.EDITABLE}
+        values = {k: v for k, v in form.data.items() if k in catalogue.EDITABLE}
         try:
-            catalog.update_material(session=session, actor=current_user, material=material, **values)
+            catalogue.update_material(session=session, actor=current_user, material=material, **values)
             session.commit()
             flash(_("Material %(code)s saved.", code=code), "success")
             return redirect(url_for("catalogue.index"))
@@ -100,4 +98,4 @@ def edit(code: str):
             flash(exc.message, "danger")
             if exc.status == 403:
                 abort(403)
-    return render_template("catalogue/form.html", form=form, material=material), 200 if request.method == "GET" else 422
+    return render_template("stock/catalogue/form.html", form=form, material=material), 200 if request.method == "GET" else 422

@@ -1,9 +1,8 @@
 """Physical counts (盘点): open a count, enter or upload counted quantities, submit for the bureau."""
 from __future__ import annotations
 
-from decimal import Decimal
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -12,11 +11,13 @@ from sqlmodel import select
 from inventory import scope
 from inventory.db import get_session
 from inventory.models import CountMismatch, Facility, StockCount
-from inventory.services import counts
-from inventory.services.errors import DomainError
+from inventory.services.stock import counts
+from inventory.core import settings
+from inventory.core.errors import DomainError
 from inventory.web.service_errors import show_refusal
-from inventory.web.stock_forms import ConfirmForm, CountCsvForm, DecisionForm, OpenCountForm, counted_form
-from inventory.web.stock_lookups import bureau_choices, facility_choices, names_for, user_names
+from inventory.web.stock.forms import ConfirmForm, CountCsvForm, DecisionForm, OpenCountForm, counted_form
+from inventory.services.stock.names import names_for, user_names
+from inventory.web.stock.lookups import bureau_choices, facility_choices
 
 bp = Blueprint("counts", __name__, url_prefix="/counts")
 LIST_SIZE = 100
@@ -39,7 +40,7 @@ def _render_index(form: OpenCountForm, status: int = 200):
     rows = list(session.exec(scope.enterprise_rows_query(session, current_user, StockCount)
                              .order_by(StockCount.id.desc()).limit(LIST_SIZE)))
     facilities = {f.id: f for f in session.exec(select(Facility).where(Facility.id.in_({c.facility_id for c in rows})))}
-    return render_template("counts/index.html", counts=rows, facilities=facilities, form=form,
+    return render_template("stock/counts/index.html", counts=rows, facilities=facilities, form=form,
                            can_open=scope.can(current_user, "open", "count")), status
 
 
@@ -76,12 +77,12 @@ def _render_count(count_id: int, *, entry: FlaskForm | None = None, upload: Coun
     entry = entry or counted_form([v.lot.id for v in views], {v.lot.id: v.line.counted for v in views},
                                   formdata=None)
     return render_template(
-        "counts/show.html", count=count, views=views, facility=counts.facility_of(session, count),
+        "stock/counts/show.html", count=count, views=views, facility=counts.facility_of(session, count),
         names=names_for(session, current_user, [v.lot for v in views]), mismatched=mismatched,
         people=user_names(session, (count.opened_by, count.submitted_by, count.decided_by)),
         entry=entry, upload=upload or CountCsvForm(formdata=None), submit_form=ConfirmForm(formdata=None),
         decision=DecisionForm(prefix=f"count-{count.id}", formdata=None),
-        tolerance=Decimal(current_app.config["COUNT_TOLERANCE_RATIO"]),
+        tolerance=settings.count_tolerance(),
         can_enter=count.status == "open" and scope.can(current_user, "submit", "count"),
         can_decide=count.status == "submitted" and scope.can(current_user, "approve", "count"),
     ), status
@@ -138,8 +139,7 @@ def submit(count_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            counts.submit(session=session, actor=current_user, count_id=count_id,
-                          tolerance_ratio=Decimal(current_app.config["COUNT_TOLERANCE_RATIO"]))
+            counts.submit(session=session, actor=current_user, count_id=count_id)
         except DomainError as error:
             show_refusal(form, error)
             return _render_count(count_id, status=422)

@@ -8,46 +8,18 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import Flask
-from flask_babel import get_locale
 from flask_login import current_user
 from flask_babel import lazy_gettext as _l
 
 from inventory import scope
 from inventory.models import Lot, Material
-from inventory.services.labels import KIND_LABELS, REQUEST_STATUS_LABELS, STATUS_LABELS
-from inventory.timeutil import BUSINESS_TZ, business_today
+from inventory.core.vocab import Category, FacilityKind, LotStatus, MovementKind, RequestStatus, Role
+from inventory.services.stock.names import material_name
+from inventory.core.clock import BUSINESS_TZ, business_today
 
 #: expiry warnings: within this many days a lot is shown as expiring soon
 SOON_DAYS = 30
 
-STATUS_BADGES = {
-    "available": "text-bg-success",
-    "quality_hold": "text-bg-warning",
-    "quarantined": "text-bg-danger",
-    "expired": "text-bg-dark",
-    "depleted": "text-bg-secondary",
-}
-CATEGORY_LABELS = {
-    "grain": _l("Grain"),
-    "edible_oil": _l("Edible oil"),
-    "meat": _l("Meat"),
-    "salt": _l("Salt"),
-    "vegetables": _l("Vegetables"),
-    "eggs": _l("Eggs"),
-    "disaster_relief": _l("Disaster relief"),
-    "flood_control": _l("Flood control"),
-    "epidemic": _l("Epidemic emergency"),
-    "small_package": _l("Small-package emergency goods"),
-}
-FACILITY_KIND_LABELS = {
-    "warehouse": _l("Warehouse"),
-    "cold_store": _l("Cold store"),
-    "pre_cooling": _l("Pre-cooling"),
-    "distribution_centre": _l("Cold-chain distribution centre"),
-    "reefer_vehicle": _l("Refrigerated vehicle"),
-    "medical_cold_store": _l("Medical cold store"),
-    "ultra_low_freezer": _l("Ultra-low freezer"),
-}
 #: expiry state -> (row class, label)
 EXPIRY_STATES = {
     "expired": ("table-danger", _l("Expired")),
@@ -85,14 +57,6 @@ def local_time(value: datetime | None) -> str:
     return value.astimezone(BUSINESS_TZ).strftime("%Y-%m-%d %H:%M:%S") if value else "—"
 
 
-def material_name(material: Material | None) -> str:
-    if material is None:
-        return "—"
-    if str(get_locale()) == "en" and material.name_en:
-        return material.name_en
-    return material.name_zh
-
-
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(qty=quantity_text, local_time=local_time)
 
@@ -100,8 +64,7 @@ def register(app: Flask) -> None:
     def _stock_helpers() -> dict:
         return {
             "expiry_state": expiry_state, "expiry_states": EXPIRY_STATES, "days_left": days_left,
-            "material_name": material_name, "status_labels": STATUS_LABELS, "status_badges": STATUS_BADGES,
-            "category_labels": CATEGORY_LABELS, "kind_labels": KIND_LABELS,
-            "facility_kind_labels": FACILITY_KIND_LABELS, "request_status_labels": REQUEST_STATUS_LABELS,
+            "material_name": material_name, "LotStatus": LotStatus, "Category": Category,
+            "MovementKind": MovementKind, "FacilityKind": FacilityKind, "RequestStatus": RequestStatus, "Role": Role,
             "user_can": lambda action, resource: scope.can(current_user, action, resource),
         }

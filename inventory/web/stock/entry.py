@@ -7,12 +7,14 @@ from flask_login import current_user, login_required
 
 from inventory import scope
 from inventory.db import get_session
-from inventory.services import catalog, lots
-from inventory.services.errors import DomainError
+from inventory.services.stock import catalogue
+from inventory.services.stock import lots
+from inventory.core.errors import DomainError
 from inventory.web.service_errors import show_refusal
-from inventory.web.stock_display import quantity_text
-from inventory.web.stock_forms import FefoIssueForm, ReceiptForm
-from inventory.web.stock_lookups import facility_choices, material_choices, names_for
+from inventory.web.stock.display import quantity_text
+from inventory.web.stock.forms import FefoIssueForm, ReceiptForm
+from inventory.services.stock.names import names_for
+from inventory.web.stock.lookups import facility_choices, material_choices
 
 bp = Blueprint("stock_entry", __name__, url_prefix="/stock")
 
@@ -58,7 +60,7 @@ def fefo_issue():
     form.material.choices = material_choices(session, current_user)
     picks = []
     if form.validate_on_submit():
-        material = catalog.material_by_code(session, form.material.data)
+        material = catalogue.material_by_code(session, form.material.data)
         try:
             if form.confirm.data:
                 movements = lots.issue_fefo(session=session, actor=current_user, material_id=material.id,

@@ -10,11 +10,12 @@ from sqlmodel import select
 from inventory import scope
 from inventory.db import get_session
 from inventory.models import District, Facility, Lot, Organisation
-from inventory.services import facilities, stock_queries
-from inventory.services.errors import DomainError
+from inventory.services.stock import facilities
+from inventory.services.stock import queries
+from inventory.core.errors import DomainError
 from inventory.web.service_errors import show_refusal
-from inventory.web.stock_forms import SafetyCheckForm
-from inventory.web.stock_lookups import names_for
+from inventory.web.stock.forms import SafetyCheckForm
+from inventory.services.stock.names import names_for
 
 bp = Blueprint("facilities", __name__, url_prefix="/facilities")
 LOTS_SHOWN = 100
@@ -38,18 +39,18 @@ def index():
     orgs = {o.id: o for o in session.exec(select(Organisation).where(
         Organisation.id.in_({f.enterprise_id for f in rows})))}
     districts = {d.id: d for d in session.exec(select(District))}
-    return render_template("facilities/index.html", facilities=rows, lot_counts=stock, orgs=orgs,
+    return render_template("stock/facilities/index.html", facilities=rows, lot_counts=stock, orgs=orgs,
                            districts=districts)
 
 
 def _render(code: str, form: SafetyCheckForm, status: int = 200):
     session = get_session()
     facility = scope.visible_facility(session, current_user, code)
-    query = stock_queries.lots(session=session, actor=current_user,
-                               filters=stock_queries.LotFilter(facility=facility.code))
+    query = queries.lots(session=session, actor=current_user,
+                               filters=queries.LotFilter(facility=facility.code))
     lots = list(session.exec(query.where(Lot.on_hand > 0).order_by(Lot.expiry_date, Lot.id).limit(LOTS_SHOWN + 1)))
     return render_template(
-        "facilities/show.html", facility=facility, enterprise=session.get(Organisation, facility.enterprise_id),
+        "stock/facilities/show.html", facility=facility, enterprise=session.get(Organisation, facility.enterprise_id),
         district=session.get(District, facility.district_id) if facility.district_id else None,
         lots=lots[:LOTS_SHOWN], more_lots=len(lots) > LOTS_SHOWN, names=names_for(session, current_user, lots),
         form=form, can_check=_may_record_checks(facility),

@@ -14,8 +14,8 @@ from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectF
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from inventory.services.facilities import SAFETY
-from inventory.services.labels import GROUP_LABELS
+from inventory.services.stock.facilities import SAFETY
+from inventory.core.vocab import SummaryGroup
 
 ALL = SelectChoice("", "—")
 
@@ -41,7 +41,7 @@ class SummaryForm(FlaskForm):
     class Meta:
         csrf = False
 
-    group_by = SelectField(_l("Group by"), choices=[SelectChoice(k, v) for k, v in GROUP_LABELS.items()],
+    group_by = SelectField(_l("Group by"), choices=[SelectChoice(k, v) for k, v in SummaryGroup.labels().items()],
                            default="material")
 
 

@@ -1,7 +1,7 @@
 """Receipt imports from CSV/XLSX: upload, dry-run preview, progress, commit."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,11 +14,12 @@ from wtforms.fields import SelectChoice
 from inventory import scope
 from inventory.db import get_session
 from inventory.models import ImportJob
-from inventory.services import imports, receipt_files
-from inventory.services.errors import Forbidden
-from inventory.web.exports import download
-from inventory.web.forms import EmptyForm
-from workers.tasks import enqueue_import
+from inventory.services.stock import imports
+from inventory.services.stock import receipt_files
+from inventory.core.errors import Forbidden
+from inventory.http import download
+from inventory.web.accounts.forms import EmptyForm
+from inventory.jobs import commit_then_enqueue
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 FINISHED = ("done", "failed")
@@ -41,9 +42,9 @@ def _require_run() -> None:
 
 def _start(job: ImportJob) -> None:
     """Enqueue after the commit that created the job, so the worker finds it; row errors use this page's language."""
-    get_session().commit()
-    if not enqueue_import(current_app.extensions["celery"], job.id, locale=str(get_locale()),
-                          timeout=current_app.config["BROKER_HEALTH_TIMEOUT"]):
+    locale = str(get_locale())
+    if not commit_then_enqueue(get_session(), "workers.tasks.run_import", job.id, locale,
+                               run_here=lambda: imports.run_job_here(job.id, locale)):
         flash(_("The task queue is not reachable, so the file was processed right away."), "warning")
 
 
@@ -62,7 +63,7 @@ def progress(job: ImportJob) -> dict:
 def new():
     _require_run()
     session = get_session()
-    return render_template("imports/new.html", form=UploadForm(),
+    return render_template("stock/imports/new.html", form=UploadForm(),
                            jobs=imports.recent_jobs(session=session, actor=current_user))
 
 
@@ -73,7 +74,7 @@ def upload():
     form = UploadForm()
     session = get_session()
     if not form.validate_on_submit():
-        return render_template("imports/new.html", form=form,
+        return render_template("stock/imports/new.html", form=form,
                                jobs=imports.recent_jobs(session=session, actor=current_user)), 422
     job = imports.create_job(session=session, actor=current_user, filename=form.file.data.filename or "upload",
                              content=form.file.data.read(), dry_run=form.mode.data == "dry_run")
@@ -92,7 +93,7 @@ def template():
 def show(job_id: int):
     job = imports.visible_job(get_session(), current_user, job_id)
     finished = job.status in FINISHED
-    return render_template("imports/show.html", job=job, progress=progress(job), form=EmptyForm(),
+    return render_template("stock/imports/show.html", job=job, progress=progress(job), form=EmptyForm(),
                            rows=imports.preview(job) if finished else [],
                            error_rows={e["row"] for e in job.errors or []},
                            labels={key: _(label) for key, label in receipt_files.TEMPLATE_COLUMNS},

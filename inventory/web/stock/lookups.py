@@ -1,42 +1,15 @@
 """Names for the ids on a page and choices for the select boxes, always through scope."""
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 
 from sqlmodel import Session, select
 from wtforms.fields import SelectChoice
 
 from inventory import scope
-from inventory.models import Facility, Lot, Material, Organisation, User
-from inventory.models.enums import OrgKind
-from inventory.web.stock_display import CATEGORY_LABELS, STATUS_LABELS, material_name
-
-
-@dataclass(frozen=True)
-class Names:
-    materials: dict[int, Material]
-    facilities: dict[int, Facility]
-    orgs: dict[int, Organisation]
-
-
-def names_for(session: Session, user: User, lots: Iterable[Lot]) -> Names:
-    """Three small queries for a page of lots instead of one per row."""
-    lots = list(lots)
-    facility_ids = {lot.facility_id for lot in lots}
-    org_ids = {lot.enterprise_id for lot in lots}
-    return Names(
-        materials={m.id: m for m in session.exec(scope.materials_query(session, user))},
-        facilities={f.id: f for f in session.exec(select(Facility).where(Facility.id.in_(facility_ids)))},
-        orgs={o.id: o for o in session.exec(select(Organisation).where(Organisation.id.in_(org_ids)))},
-    )
-
-
-def user_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return {}
-    return {u.id: u.display_name or u.username for u in session.exec(select(User).where(User.id.in_(wanted)))}
+from inventory.models import Facility, Material, Organisation, User
+from inventory.core.vocab import OrgKind
+from inventory.core.vocab import Category, LotStatus
+from inventory.services.stock.names import material_name
 
 
 def material_choices(session: Session, user: User, *, active_only: bool = False) -> list[SelectChoice]:
@@ -64,8 +37,8 @@ def bureau_choices(session: Session) -> list[SelectChoice]:
 
 
 def category_choices() -> list[SelectChoice]:
-    return [SelectChoice(code, label) for code, label in CATEGORY_LABELS.items()]
+    return [SelectChoice(code, label) for code, label in Category.labels().items()]
 
 
 def status_choices() -> list[SelectChoice]:
-    return [SelectChoice(code, label) for code, label in STATUS_LABELS.items()]
+    return [SelectChoice(code, label) for code, label in LotStatus.labels().items()]

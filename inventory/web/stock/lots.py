@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import TypeVar
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -15,13 +14,17 @@ from sqlmodel import select
 from inventory import scope
 from inventory.db import get_session
 from inventory.models import Adjustment, Facility, Lot, Material, Movement, Organisation, Transfer
-from inventory.services import lots, stock_queries, transfers
-from inventory.services.errors import DomainError
+from inventory.services.stock import lots
+from inventory.services.stock import queries
+from inventory.services.stock import transfers
+from inventory.core.errors import DomainError
 from inventory.web.service_errors import mark_fields, show_refusal
-from inventory.web.stock_forms import ALL, AdjustmentForm, HoldForm, IssueForm, LotFilterForm, TransferForm
-from inventory.web.stock_display import STATUS_LABELS, quantity_text
-from inventory.web.stock_lookups import (
-    category_choices, enterprise_choices, facility_choices, material_choices, names_for, status_choices, user_names,
+from inventory.web.stock.forms import ALL, AdjustmentForm, HoldForm, IssueForm, LotFilterForm, TransferForm
+from inventory.core.vocab import LotStatus
+from inventory.web.stock.display import quantity_text
+from inventory.services.stock.names import names_for, user_names
+from inventory.web.stock.lookups import (
+    category_choices, enterprise_choices, facility_choices, material_choices, status_choices,
 )
 
 bp = Blueprint("stock", __name__, url_prefix="/stock")
@@ -55,12 +58,12 @@ def lot_list():
     rows: list[Lot] = []
     next_args = None
     if form.validate():
-        filters = stock_queries.LotFilter(
+        filters = queries.LotFilter(
             material=form.material.data or None, enterprise=form.enterprise.data or None,
             facility=form.facility.data or None, category=form.category.data or None,
             status=form.status.data or None, expiring_within_days=form.expiring_within_days.data)
         try:
-            query = stock_queries.lots(session=session, actor=current_user, filters=filters)
+            query = queries.lots(session=session, actor=current_user, filters=filters)
         except DomainError as error:
             mark_fields(form, error)
         else:
@@ -157,9 +160,8 @@ def issue(lot_id: int):
 @login_required
 def adjust(lot_id: int):
     form = AdjustmentForm(prefix="adjust")
-    tolerance = Decimal(current_app.config["ADJUSTMENT_TOLERANCE_RATIO"])
     result = _run(form, lambda f: lots.adjust(session=get_session(), actor=current_user, lot_id=lot_id,
-                                              amount=f.quantity.data, note=f.note.data, tolerance_ratio=tolerance))
+                                              amount=f.quantity.data, note=f.note.data))
     if result is None:
         return _render_lot(lot_id, LotForms(adjust=form), status=422)
     if isinstance(result, Movement):
@@ -178,7 +180,7 @@ def hold(lot_id: int):
                                              status=f.status.data, reason=f.reason.data))
     if lot is None:
         return _render_lot(lot_id, LotForms(hold=form), status=422)
-    flash(_("The lot's status is now: %(status)s.", status=STATUS_LABELS[lot.status]), "success")
+    flash(_("The lot's status is now: %(status)s.", status=LotStatus.label_of(lot.status)), "success")
     return _back(lot_id)
 
 

@@ -12,9 +12,9 @@ from flask_login import current_user, login_required
 
 from inventory import scope
 from inventory.db import get_session
-from inventory.services import stock_queries
-from inventory.web.stock_display import CATEGORY_LABELS
-from inventory.web.stock_forms import SummaryForm
+from inventory.services.stock import queries
+from inventory.core.vocab import Category
+from inventory.web.stock.forms import SummaryForm
 
 bp = Blueprint("stock_summary", __name__, url_prefix="/stock")
 MIN_SHARE = 0.004
@@ -35,8 +35,8 @@ class BarGroup:
     bars: list[Bar]
 
 
-def bar_groups(rows: list[stock_queries.SummaryRow], group_by: str) -> list[BarGroup]:
-    by_unit: dict[str, list[stock_queries.SummaryRow]] = {}
+def bar_groups(rows: list[queries.SummaryRow], group_by: str) -> list[BarGroup]:
+    by_unit: dict[str, list[queries.SummaryRow]] = {}
     for row in rows:
         by_unit.setdefault(row.unit or "", []).append(row)
     groups = []
@@ -49,9 +49,9 @@ def bar_groups(rows: list[stock_queries.SummaryRow], group_by: str) -> list[BarG
     return groups
 
 
-def _label(row: stock_queries.SummaryRow, group_by: str) -> str:
+def _label(row: queries.SummaryRow, group_by: str) -> str:
     if group_by == "category":
-        return str(CATEGORY_LABELS.get(row.key, row.key))
+        return str(Category.label_of(row.key))
     return row.name
 
 
@@ -62,7 +62,7 @@ def show():
         abort(403)
     form = SummaryForm(request.args)
     group_by = form.group_by.data if form.validate() else "material"
-    rows = stock_queries.summary(session=get_session(), actor=current_user, group_by=group_by)
+    rows = queries.summary(session=get_session(), actor=current_user, group_by=group_by)
     return render_template("stock/summary.html", form=form, rows=rows, group_by=group_by,
                            labels={row.key: _label(row, group_by) for row in rows},
                            groups=bar_groups(rows, group_by)), 200 if not form.errors else 422

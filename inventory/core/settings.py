@@ -1,0 +1,28 @@
+"""Policy settings the services read (tolerances, timeouts), in one place, from the app's configuration.
+
+Views and tasks do not pass policy in: a rule reads its own setting here, so every caller applies the same one.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+
+
+def count_tolerance() -> Decimal:
+    """Share of the book a count may differ by before the difference is kept as a mismatch."""
+    return Decimal(str(current_app.config["COUNT_TOLERANCE_RATIO"]))
+
+
+def adjustment_tolerance() -> Decimal:
+    """Share of on-hand a write-down may take before it waits for the bureau."""
+    return Decimal(str(current_app.config["ADJUSTMENT_TOLERANCE_RATIO"]))
+
+
+def broker_health_timeout() -> float:
+    return float(current_app.config["BROKER_HEALTH_TIMEOUT"])
+
+
+def celery_settings() -> dict[str, Any]:
+    return current_app.config["CELERY"]

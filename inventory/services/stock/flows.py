@@ -1,0 +1,110 @@
+"""The stock domain's approval flows, declared once for the transition helper and the role inbox:
+transfers to another place, write-downs beyond the tolerance, physical counts (docs/domain-rules.md)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlmodel import Session, select
+
+from inventory import scope
+from inventory.core.vocab import RequestStatus as S
+from inventory.core.vocab import WorkflowAction as A
+from inventory.models import Adjustment, Facility, Lot, StockCount, StockCountLine, Transfer, User
+from inventory.scope.stock import PERMISSIONS
+from inventory.services.stock.names import material_name, names_for
+from inventory.services.workflows.registry import Flow, InboxEntry, Transition, register
+
+DECISION = {"four_eyes": True, "by": "decided_by", "at": "decided_at", "note": "decision_note"}
+
+
+def _lot_material_in_remit(resource: str):
+    """A bureau decides a request about one lot only when the lot's material is in its remit."""
+    def check(session: Session, actor: User, row: Any) -> None:
+        lot = session.get(Lot, row.lot_id)
+        scope.require_bureau_decision(session, actor, resource, {lot.material_id})
+    return check
+
+
+def count_materials(session: Session, count: StockCount) -> set[int]:
+    return set(session.exec(select(Lot.material_id).join(StockCountLine, StockCountLine.lot_id == Lot.id)
+                            .where(StockCountLine.count_id == count.id)))
+
+
+def _count_in_remit(session: Session, actor: User, count: StockCount) -> None:
+    """Every material counted is in the approver's remit (a mixed facility is counted per bureau)."""
+    scope.require_bureau_decision(session, actor, "count", count_materials(session, count))
+
+
+def _count_of_own_enterprise(session: Session, actor: User, count: StockCount) -> None:
+    scope.require_enterprise_action(session, actor, "submit", "count", count.enterprise_id)
+
+
+def _describe_lot_requests(session: Session, user: User, rows: list[Any]) -> dict[int, InboxEntry]:
+    lots = {lot.id: lot for lot in session.exec(select(Lot).where(Lot.id.in_({r.lot_id for r in rows})))}
+    names = names_for(session, user, lots.values(), facility_ids={getattr(r, "to_facility_id", 0) for r in rows})
+    entries = {}
+    for row in rows:
+        lot = lots[row.lot_id]
+        material = names.materials.get(lot.material_id)
+        unit = material.unit if material else ""
+        source = names.facilities[lot.facility_id]
+        if isinstance(row, Transfer):
+            target = names.facilities[row.to_facility_id]
+            detail = f"{source.code} → {target.code} · {row.quantity.normalize():f} {unit}"
+            reason = row.reason
+        else:
+            detail = f"{source.code} · {lot.on_hand.normalize():f} {unit} {row.quantity.normalize():+f}"
+            reason = row.note
+        entries[row.id] = InboxEntry(
+            title=f"{lot.lot_code} · {material_name(material)} · {names.orgs[lot.enterprise_id].name}",
+            detail=detail, endpoint="stock.lot_page", args={"lot_id": lot.id}, requested_by=row.requested_by,
+            requested_at=row.created_at, reason=reason)
+    return entries
+
+
+def _describe_counts(session: Session, user: User, rows: list[StockCount]) -> dict[int, InboxEntry]:
+    facilities = {f.id: f for f in session.exec(select(Facility).where(Facility.id.in_({c.facility_id for c in rows})))}
+    return {count.id: InboxEntry(
+        title=f"{facilities[count.facility_id].code} · {facilities[count.facility_id].name}",
+        detail=S.label_of(count.status), endpoint="counts.show", args={"count_id": count.id},
+        requested_by=count.submitted_by or count.opened_by, requested_at=count.submitted_at or count.opened_at,
+        reason=count.note) for count in rows}
+
+
+TRANSFER = register(Flow(
+    name="transfer", label=_l("transfer"), model=Transfer, initial=S.pending, missing=_l("transfer not found"),
+    transitions=(
+        Transition(S.pending, A.approve, S.approved, PERMISSIONS[("transfer", "approve")],
+                   _lot_material_in_remit("transfer"), **DECISION),
+        Transition(S.pending, A.reject, S.rejected, PERMISSIONS[("transfer", "approve")],
+                   _lot_material_in_remit("transfer"), **DECISION),
+        Transition(S.approved, A.execute, S.executed),
+    ),
+    describe=_describe_lot_requests,
+))
+
+ADJUSTMENT = register(Flow(
+    name="adjustment", label=_l("write-down"), model=Adjustment, initial=S.pending,
+    missing=_l("adjustment not found"),
+    transitions=(
+        Transition(S.pending, A.approve, S.approved, PERMISSIONS[("adjustment", "approve")],
+                   _lot_material_in_remit("adjustment"), **DECISION),
+        Transition(S.pending, A.reject, S.rejected, PERMISSIONS[("adjustment", "approve")],
+                   _lot_material_in_remit("adjustment"), **DECISION),
+    ),
+    describe=_describe_lot_requests,
+))
+
+COUNT = register(Flow(
+    name="count", label=_l("count"), model=StockCount, initial=S.open, missing=_l("count not found"),
+    requester="submitted_by",
+    transitions=(
+        Transition(S.open, A.submit, S.submitted, PERMISSIONS[("count", "submit")], _count_of_own_enterprise,
+                   by="submitted_by", at="submitted_at"),
+        Transition(S.submitted, A.approve, S.approved, PERMISSIONS[("count", "approve")], _count_in_remit,
+                   **DECISION),
+        Transition(S.submitted, A.reject, S.open, PERMISSIONS[("count", "approve")], _count_in_remit, **DECISION),
+    ),
+    describe=_describe_counts,
+))

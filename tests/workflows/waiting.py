@@ -1,0 +1,54 @@
+"""One waiting row per registered flow, made through the API as its users would, for the registry-wide tests.
+
+A flow registered without a maker here fails ``test_every_registered_flow_has_a_maker``: every later flow
+(dispatch, rotation, scrap, plans …) is then covered by the decide-once and inbox tests without new tests.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlmodel import select
+
+from inventory.models import Lot
+
+
+@dataclass(frozen=True)
+class Waiting:
+    row_id: int
+    #: the API path of the row's actions: ``{path}/actions/{action}``
+    path: str
+    #: the action a decider takes and a user who may take it
+    action: str
+    decider: str
+
+
+def _lot_id(db, code: str) -> int:
+    return db.exec(select(Lot.id).where(Lot.lot_code == code)).one()
+
+
+def pending_transfer(api, db) -> Waiting:
+    """Wheat from Anci to Guangyang: another district, so the grain bureau decides."""
+    body = api("clerk").post("/transfers", json={"lot": _lot_id(db, "WH-2025-014"), "to_facility": "GR-03",
+                                                 "quantity": "10", "reason": "closer to the city"}).get_json()
+    assert body["status"] == "pending", body
+    return Waiting(body["id"], f"/transfers/{body['id']}", "approve", "approver")
+
+
+def pending_adjustment(api, db) -> Waiting:
+    body = api("clerk").post(f"/lots/{_lot_id(db, 'WH-2025-014')}/movements",
+                             json={"kind": "adjustment", "quantity": "-50", "note": "mould"}).get_json()
+    return Waiting(body["adjustment"]["id"], f"/adjustments/{body['adjustment']['id']}", "approve", "approver")
+
+
+def submitted_count(api, db) -> Waiting:
+    """GR-01 counted one tonne short on every lot, submitted for the grain bureau."""
+    count = api("clerk").post("/counts", json={"facility": "GR-01"}).get_json()
+    lines = [{"lot_id": line["lot_id"], "counted": str(float(line["book"]) - 1)} for line in count["lines"]]
+    api("clerk").post(f"/counts/{count['id']}/lines", json={"lines": lines})
+    assert api("clerk").post(f"/counts/{count['id']}/actions/submit", json={}).status_code == 200
+    return Waiting(count["id"], f"/counts/{count['id']}", "approve", "approver")
+
+
+MAKERS: dict[str, Callable] = {"transfer": pending_transfer, "adjustment": pending_adjustment,
+                               "count": submitted_count}
