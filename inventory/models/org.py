@@ -40,6 +40,8 @@ class User(UserMixin, SQLModel, table=True):
     locale: str | None = Field(default=None, max_length=8)
     created_at: datetime = created_at_field()
     last_login_at: datetime | None = timestamp_field()
+    #: bumped on logout, password change and deactivation: every session cookie carrying an older one ends
+    session_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
     @property
     def is_active(self) -> bool:  # Flask-Login reads this
