@@ -49,7 +49,7 @@ class Snapshot:
 
     def __init__(self) -> None:
         engine = engine_for(DATABASE_URL)
-        with Session(engine) as session:
+        with create_app(make_config()).app_context(), Session(engine) as session:
             demo.seed(session=session)
             session.commit()
         with engine.connect() as conn:

@@ -26,3 +26,13 @@ def broker_health_timeout() -> float:
 
 def celery_settings() -> dict[str, Any]:
     return current_app.config["CELERY"]
+
+
+def storage_class_ranges() -> dict[str, list]:
+    """Overrides of the storage classes' temperature ranges: class -> [low, high] (null for no bound)."""
+    return current_app.config.get("STORAGE_CLASS_RANGES") or {}
+
+
+def adjustment_window_days() -> int:
+    """The rolling period over which write-ups and write-downs that needed no approval add up (default 30)."""
+    return int(current_app.config.get("ADJUSTMENT_WINDOW_DAYS", 30))

@@ -121,6 +121,7 @@ class RequestStatus(Vocabulary):
     executed = "executed", _l("Executed"), "text-bg-success"
     open = "open", _l("Open"), "text-bg-info"
     submitted = "submitted", _l("Submitted"), "text-bg-warning"
+    cancelled = "cancelled", _l("Cancelled"), "text-bg-secondary"
 
 
 class WorkflowAction(Vocabulary):
@@ -131,6 +132,7 @@ class WorkflowAction(Vocabulary):
     approve = "approve", _l("approve"), "btn-success"
     reject = "reject", _l("reject"), "btn-outline-danger"
     execute = "execute", _l("execute")
+    cancel = "cancel", _l("cancel"), "btn-outline-secondary"
 
 
 class Category(Vocabulary):
@@ -149,10 +151,26 @@ class Category(Vocabulary):
 
 
 class StorageClass(Vocabulary):
+    """How cold a material must be kept; the ranges and their sources are in services/stock/catalogue.py and
+    docs/domain-rules.md (storage classes)."""
+
     ambient = "ambient", _l("Ambient")
-    chilled = "chilled", _l("Chilled")
-    frozen = "frozen", _l("Frozen")
-    ultra_low = "ultra_low", _l("Ultra-low")
+    cool = "cool", _l("Cool (≤ 20 °C)")
+    chilled = "chilled", _l("Chilled food (0–4 °C)")
+    medical = "medical", _l("Medical cold (2–8 °C)")
+    red_cells = "red_cells", _l("Red cells (2–6 °C)")
+    platelets = "platelets", _l("Platelets (20–24 °C)")
+    frozen = "frozen", _l("Frozen food (≤ −18 °C)")
+    plasma = "plasma", _l("Plasma (≤ −18 °C)")
+    ultra_low = "ultra_low", _l("Ultra-low (≤ −60 °C)")
+
+
+class InspectionResult(Vocabulary):
+    """The quality inspection of a receipt; it decides the status the lot is received in."""
+
+    passed = "passed", _l("Passed"), "text-bg-success"
+    failed = "failed", _l("Failed"), "text-bg-danger"
+    pending = "pending", _l("Pending"), "text-bg-warning"
 
 
 class StockPolicy(Vocabulary):

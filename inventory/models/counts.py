@@ -42,7 +42,6 @@ class CountMismatch(SQLModel, table=True):
     """A difference beyond the tolerance; the alerts scan turns open ones into ``count_mismatch`` alerts."""
 
     __tablename__ = "count_mismatch"
-    __table_args__ = (UniqueConstraint("count_id", "lot_id"),)
     id: int | None = Field(default=None, primary_key=True)
     count_id: int = Field(foreign_key="stock_count.id", index=True)
     lot_id: int = Field(foreign_key="lot.id")
@@ -52,3 +51,5 @@ class CountMismatch(SQLModel, table=True):
     difference: Decimal = Field(**QTY)
     created_at: datetime = created_at_field()
     resolved_at: datetime | None = timestamp_field()
+    #: the bureau's decision on the count it belongs to (approved / rejected): the evidence is kept either way
+    decision: str = Field(default="", max_length=16)

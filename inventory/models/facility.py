@@ -28,5 +28,9 @@ class Facility(SQLModel, table=True):
     theft_checked_on: date | None = None
     flood_safety: bool = False
     flood_checked_on: date | None = None
+    #: the enterprise user responsible for the facility (专人保管)
+    keeper_id: int | None = Field(default=None, foreign_key="user.id")
+    #: the material categories this facility is declared to store, comma-separated (until contracts say so)
+    categories: str = Field(default="", max_length=255)
     active: bool = True
     created_at: datetime = created_at_field()

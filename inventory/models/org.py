@@ -16,6 +16,8 @@ class District(SQLModel, table=True):
     name_en: str = Field(max_length=64)
     area: str = Field(max_length=16, description="main_city, county or other (DESIGN §2.2 echelons)")
     population: int = Field(default=0, ge=0, description="resident population, editable data")
+    population_year: int | None = Field(default=None, description="the year the population figure is for")
+    population_source: str = Field(default="", max_length=255, description="where the figure comes from")
 
 
 class Organisation(SQLModel, table=True):

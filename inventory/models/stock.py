@@ -39,6 +39,10 @@ class Lot(SQLModel, table=True):
     quality_grade: str = Field(default="", max_length=32)
     inspection_result: str = Field(default="", max_length=255)
     status: str = Field(default="available", max_length=16, index=True)
+    #: the organisation whose officer placed the current hold: only it (or the enterprise, for its own) lifts it
+    held_by_org_id: int | None = Field(default=None, foreign_key="organisation.id")
+    #: store room / stack inside the facility (专仓专垛), changed by an audited relocation
+    position: str = Field(default="", max_length=64)
     quantity_received: Decimal = Field(default=Decimal("0"), **QTY)
     on_hand: Decimal = Field(default=Decimal("0"), **QTY)
     movement_count: int = 0
@@ -61,3 +65,5 @@ class Movement(SQLModel, table=True):
     note: str = Field(default="", max_length=500)
     prev_hash: str = Field(default="", max_length=64)
     hash: str = Field(max_length=64)
+    #: which ledger key signed ``hash`` (HMAC-SHA256), so keys can rotate
+    key_id: str = Field(default="", max_length=32)

@@ -1,13 +1,13 @@
 """Tenancy of the accounts, audit and system domains: organisations, users, tokens, districts, the audit log."""
 from __future__ import annotations
 
-from sqlalchemy import or_
+from sqlalchemy import String, and_, cast, or_
 from sqlmodel import Session, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from inventory.core.vocab import OrgKind, Role
 from inventory.models import AuditEvent, Organisation, User
-from inventory.scope.rules import ALL_ROLES, BUREAU_ROLES, org_kind, require, sees_whole_city
+from inventory.scope.rules import ALL_ROLES, AUDITED, BUREAU_ROLES, org_kind, require, sees_whole_city
 
 PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("organisation", "view"): ALL_ROLES,
@@ -43,7 +43,11 @@ def audit_query(session: Session, user: User) -> SelectOfScalar[AuditEvent]:
     query = select(AuditEvent)
     if sees_whole_city(session, user):
         return query
-    if user.role in BUREAU_ROLES:
-        supervised = select(Organisation.id).where(Organisation.kind == OrgKind.enterprise)
-        return query.where(or_(AuditEvent.org_id == user.org_id, AuditEvent.org_id.in_(supervised)))
+    if org_kind(session, user) == OrgKind.bureau:
+        about_remit = []
+        for entity, ids in AUDITED.items():
+            visible = ids(session, user).subquery()
+            about_remit.append(and_(AuditEvent.entity == entity,
+                                    AuditEvent.entity_id.in_(select(cast(visible.c[0], String)))))
+        return query.where(or_(AuditEvent.org_id == user.org_id, *about_remit))
     return query.where(AuditEvent.org_id == user.org_id)

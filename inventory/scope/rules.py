@@ -92,6 +92,14 @@ class Ownership:
 
 OWNERSHIP: dict[type, Ownership] = {}
 
+#: audited entity name -> the ids (as a query) of its rows a bureau user may see: a bureau reads the audit
+#: events about its remit, declared by each domain (``declare_audited``)
+AUDITED: dict[str, Callable[[Session, User], Any]] = {}
+
+
+def declare_audited(subjects: dict[str, Callable[[Session, User], Any]]) -> None:
+    AUDITED.update(subjects)
+
 
 def declare_ownership(*owned: Ownership) -> None:
     for ownership in owned:

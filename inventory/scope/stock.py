@@ -12,7 +12,8 @@ from inventory.models import (
     Adjustment, CountMismatch, Facility, ImportJob, Lot, Material, StockCount, StockCountLine, Transfer, User,
 )
 from inventory.scope.rules import (
-    ALL_ROLES, ENTERPRISE_ROLES, Ownership, can, declare_ownership, require, stock_reach,
+    ALL_ROLES, ENTERPRISE_ROLES, Ownership, can, declare_audited, declare_ownership, enterprise_rows_query,
+    remit_materials, require, stock_reach,
 )
 
 PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
@@ -26,6 +27,7 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("lot", "receive"): ENTERPRISE_ROLES,
     ("lot", "issue"): ENTERPRISE_ROLES,
     ("lot", "adjust"): ENTERPRISE_ROLES,
+    ("lot", "relocate"): ENTERPRISE_ROLES,
     ("lot", "hold"): frozenset({Role.enterprise_manager, Role.bureau_officer, Role.bureau_approver, Role.inspector}),
     ("lot", "export"): ALL_ROLES - {Role.blood_officer},
     ("transfer", "request"): ENTERPRISE_ROLES,
@@ -34,6 +36,7 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("count", "open"): ENTERPRISE_ROLES | {Role.inspector},
     ("count", "submit"): ENTERPRISE_ROLES | {Role.inspector},
     ("count", "approve"): frozenset({Role.bureau_approver}),
+    ("count", "cancel"): ENTERPRISE_ROLES | {Role.inspector},
     ("import", "run"): ENTERPRISE_ROLES,
 }
 
@@ -47,6 +50,18 @@ def _count_of_material(materials):
     return exists(select(StockCountLine.id).join(Lot, Lot.id == StockCountLine.lot_id)
                   .where(StockCountLine.count_id == StockCount.id, Lot.material_id.in_(materials)))
 
+
+def _ids(model):
+    return lambda session, user: enterprise_rows_query(session, user, model).with_only_columns(model.id)
+
+
+declare_audited({
+    "lot": lambda session, user: lots_query(session, user).with_only_columns(Lot.id),
+    "material": lambda session, user: remit_materials(user),
+    "transfer": _ids(Transfer),
+    "adjustment": _ids(Adjustment),
+    "count": _ids(StockCount),
+})
 
 declare_ownership(
     Ownership(Transfer, (Transfer.enterprise_id, Transfer.to_enterprise_id), _lot_of_material(Transfer.lot_id)),

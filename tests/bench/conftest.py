@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, select
 
+from inventory import create_app
 from inventory.cli import alembic_config
 from inventory.db import engine_for
 from inventory.models import User
@@ -45,7 +46,7 @@ def rebuild(url: str) -> Engine:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     command.upgrade(alembic_config(url), "head")
-    with Session(engine) as session:
+    with create_app({"SQLALCHEMY_DATABASE_URI": url}).app_context(), Session(engine) as session:
         demo.seed(session=session)
         session.commit()
     return engine

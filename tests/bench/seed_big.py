@@ -4,10 +4,11 @@ The rows are consistent with the model, so the lists, summaries and scans read r
 sits in a demo facility fit for its material (cold goods only in facilities cold enough, checked with
 ``lots.check_cold_chain``) and belongs to that facility's enterprise; lot codes are unique; each lot has
 three movements (receipt, issue, then issue or count_correction) with seq 1..3, running on_hand_after,
-and its cached on_hand equals their sum. The hash chain is the real one: SHA-256 computed in SQL over the
-same payload as ``ledger.chain_hash``, so ``flask ledger verify`` would accept it. Dates spread each
+and its cached on_hand equals their sum. The hash chain has the real shape but is a plain SHA-256 computed in
+SQL (the real one is an HMAC keyed outside the database), and no audit events are written, so ``flask ledger
+verify`` reports these rows: they serve the read benchmarks only. Dates spread each
 material's lots over its shelf life (some already expired); a few lots are depleted, on hold or in
-quarantine. No audit events are written for these rows.
+quarantine.
 
 Run on its own against a migrated database with the demo city:
 ``.venv/bin/python -m tests.bench.seed_big postgresql+psycopg://postgres@127.0.0.1:5432/reserve_bench``

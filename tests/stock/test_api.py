@@ -100,7 +100,7 @@ def test_api_messages_stay_english_when_the_client_chose_chinese_pages(api, clie
     client.get("/lang/zh")
     lot_id = api("clerk").post("/lots", json=LOT).get_json()["id"]
     error = assert_error(issue(api, "clerk", lot_id, "120.501"), 409, "insufficient_stock")
-    assert error["message"] == "only 120.500 on hand; 120.501 requested"
+    assert error["message"] == "only 120.5 t on hand; 120.501 t requested"
     error = assert_error(issue(api, "clerk", lot_id, "0"), 422, "validation_error")
     assert error["fields"] == {"quantity": ["must be positive"]}
 
@@ -155,8 +155,19 @@ def test_held_lot_cannot_be_issued(api):
     held = api("inspector").post(f"/lots/{lot_id}/hold", json={"status": "quality_hold", "reason": "moisture test"})
     assert held.get_json()["status"] == "quality_hold"
     assert_error(issue(api, "clerk", lot_id, "1"), 409, "lot_not_available")
-    api("manager").post(f"/lots/{lot_id}/hold", json={"status": "available", "reason": "passed"})
+    # issue 7 item 3: a hold the bureau's inspector placed is lifted only by that bureau, with the result
+    assert_error(api("manager").post(f"/lots/{lot_id}/hold", json={"status": "available", "reason": "mine"}),
+                 403, "forbidden")
+    assert_error(issue(api, "clerk", lot_id, "1"), 409, "lot_not_available")
+    released = api("inspector").post(f"/lots/{lot_id}/hold", json={"status": "available", "reason": "moisture 12.5 %"})
+    assert released.status_code == 200, released.get_json()
     assert issue(api, "clerk", lot_id, "1").status_code == 201
+
+
+def test_an_enterprise_lifts_only_its_own_holds(api):
+    lot_id = api("clerk").post("/lots", json=LOT).get_json()["id"]
+    assert api("manager").post(f"/lots/{lot_id}/hold", json={"status": "quarantined", "reason": "pests"}).status_code == 200
+    assert api("manager").post(f"/lots/{lot_id}/hold", json={"status": "available", "reason": "fumigated"}).status_code == 200
 
 
 def test_lot_list_is_earliest_expiry_first_and_filters(api):
@@ -221,14 +232,19 @@ def test_materials_list_and_create_by_the_responsible_bureau(api, db):
 
 def test_facilities_create_by_the_enterprise_manager(api, db):
     body = {"code": "GR-09", "name": "新仓", "enterprise": "ENT-GRAIN", "kind": "warehouse", "district": "anci",
-            "capacity": "1000", "capacity_unit": "t"}
+            "capacity": "1000", "capacity_unit": "t", "categories": ["grain"], "keeper": "clerk"}
     response = api("manager").post("/facilities", json=body)
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["temp_max"] == "25.00"
     assert_error(api("coldmanager").post("/facilities", json={**body, "code": "GR-10"}), 403, "forbidden")
     assert_error(api("manager").post("/facilities", json={**body, "code": "GR-11", "temp_min": 30, "temp_max": 20}), 422, "validation_error")
     assert_error(api("manager").post("/facilities", json={**body, "code": "GR-12", "kind": "cave"}), 422, "validation_error")
-    assert db.exec(select(Facility).where(Facility.code.in_(["GR-10", "GR-11", "GR-12"]))).all() == []
+    # issue 7 item 7: a facility declares what it stores; the keeper is a user of the enterprise (专人保管)
+    assert_error(api("manager").post("/facilities", json={**body, "code": "GR-13", "categories": []}), 422, "validation_error")
+    assert_error(api("manager").post("/facilities", json={**body, "code": "GR-14", "keeper": "coldclerk"}), 422,
+                 "validation_error")
+    assert db.exec(select(Facility).where(Facility.code.in_(["GR-10", "GR-11", "GR-12", "GR-13", "GR-14"]))).all() == []
+    assert db.exec(select(Facility).where(Facility.code == "GR-09")).one().categories == "grain"
 
 
 def test_openapi_documents_the_stock_endpoints(client):

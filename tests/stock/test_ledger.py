@@ -2,6 +2,9 @@
 zero; the hash chain makes tampering visible to ``flask ledger verify``."""
 from __future__ import annotations
 
+import hashlib
+from datetime import timezone
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -80,6 +83,39 @@ def test_verify_finds_an_edited_movement(app, db):
     assert [p.lot_id for p in problems] == [lot.id]
     result = app.test_cli_runner().invoke(args=["ledger", "verify"])
     assert result.exit_code != 0 and f"lot {lot.id}" in result.output
+
+
+def _plain_sha256_chain(db, lot_id: int) -> None:
+    """What an attacker with database access can do: rewrite a quantity and recompute every link the old way."""
+    previous = ""
+    for m in db.exec(select(Movement).where(Movement.lot_id == lot_id).order_by(Movement.seq)).all():
+        at = m.at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
+        payload = "|".join([previous, str(m.lot_id), str(m.seq), m.kind, f"{m.quantity:.3f}", f"{m.on_hand_after:.3f}",
+                            at, str(m.actor_id or ""), m.ref_type or "", str(m.ref_id or ""), m.note])
+        m.prev_hash, m.hash = previous, hashlib.sha256(payload.encode()).hexdigest()
+        previous = m.hash
+        db.add(m)
+    db.execute(text("UPDATE lot SET last_hash = :h WHERE id = :id"), {"h": previous, "id": lot_id})
+    db.commit()
+
+
+def test_a_rewritten_chain_without_the_key_is_found(db):
+    """Issue 7 item 17: recomputing the links after an edit no longer passes: they are keyed with a secret."""
+    lot = receive(db, quantity="10")
+    db.execute(text("UPDATE movement SET note = 'edited' WHERE lot_id = :id"), {"id": lot.id})
+    db.commit()
+    _plain_sha256_chain(db, lot.id)
+    assert [p.lot_id for p in ledger.verify(session=db)] == [lot.id]
+
+
+def test_a_movement_that_differs_from_its_audit_event_is_found(db):
+    lot = receive(db, quantity="10")
+    db.execute(text("UPDATE audit_event SET after = :a WHERE entity = 'movement' AND entity_id = "
+                    "(SELECT CAST(MAX(id) AS VARCHAR(64)) FROM movement WHERE lot_id = :id)"),
+               {"a": '{"lot_id": 0}', "id": lot.id})
+    db.commit()
+    problems = ledger.verify(session=db)
+    assert [p.lot_id for p in problems] == [lot.id] and "audit event" in problems[0].problem
 
 
 def test_verify_finds_an_on_hand_that_disagrees_with_the_ledger(app, db):

@@ -96,7 +96,7 @@ def workflows(api, db):
     made = {}
     for clerk, moved, target, written_down, facility in (
         ("clerk", "WH-2025-014", "GR-03", "WH-2025-014", "GR-01"),
-        ("coldclerk", "EG-2026-301", "CS-01", "PK-2026-052", "CS-01"),
+        ("coldclerk", "PK-2026-031", "CS-03", "PK-2026-052", "CS-01"),
     ):
         ids = {code: db.exec(select(Lot.id).where(Lot.lot_code == code)).one() for code in (moved, written_down)}
         transfer = api(clerk).post("/transfers", json={"lot": ids[moved], "to_facility": target, "quantity": "1", "reason": "r"})
@@ -139,3 +139,12 @@ def test_only_the_responsible_bureau_approver_decides(api, workflows, username):
         assert status == 200
     else:
         assert status == (403 if sees_it else 404)
+
+
+@pytest.mark.parametrize("username", ["officer", "approver", "emofficer", "emapprover", "health"])
+def test_a_bureau_reads_the_audit_events_of_its_remit_only(api, username):
+    """Issue 7 item 1: the emergency bureau read 31 events about grain receipts; now each bureau reads only the
+    events about lots of its own materials."""
+    events = api(username).get("/audit?entity=lot&limit=500").get_json()["items"]
+    codes = {event["after"]["lot_code"] for event in events if event["action"] == "lot.receive"}
+    assert codes == visible_lot_codes(username)

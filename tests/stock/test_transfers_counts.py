@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from inventory.models import CountMismatch, Lot, Movement
+from inventory.models import CountMismatch, Lot, Movement, StockCount, Transfer
 from inventory.services.stock import lots
 from inventory.core.errors import Forbidden
 from tests.helpers import count_rows, user_named
@@ -23,14 +23,28 @@ def on_hand(db, lot: int) -> Decimal:
     return db.get(Lot, lot).on_hand
 
 
-def test_transfer_within_the_enterprise_and_district_executes_at_once(api, db):
-    source = lot_id(db, "OIL-2025-002")  # GR-02, Anci
-    response = api("clerk").post("/transfers", json={"lot": source, "to_facility": "GR-01", "quantity": "50.25"})
+def test_a_move_to_a_new_depot_of_the_same_enterprise_and_district_waits_for_the_bureau(api, db):
+    """Issue 7 item 6 (擅自变更储存地点, §六(二)): a manager's new depot is still another storage place."""
+    depot = {"code": "GR-09", "name": "新建仓", "enterprise": "ENT-GRAIN", "kind": "warehouse", "district": "anci",
+             "categories": ["grain"]}
+    assert api("manager").post("/facilities", json=depot).status_code == 201
+    source = lot_id(db, "WH-2025-014")  # GR-01, Anci
+    response = api("clerk").post("/transfers", json={"lot": source, "to_facility": "GR-09", "quantity": "4000",
+                                                      "reason": "仓容调整"})
     body = response.get_json()
-    assert response.status_code == 201 and body["status"] == "executed" and not body["needs_approval"]
-    assert on_hand(db, source) == Decimal("900.000")
-    moved = db.get(Lot, body["to_lot_id"])
-    assert (moved.on_hand, moved.expiry_date) == (Decimal("50.250"), db.get(Lot, source).expiry_date)
+    assert response.status_code == 201 and body["status"] == "pending" and body["needs_approval"]
+    assert on_hand(db, source) == Decimal("4100.500")
+    assert api("approver").post(f"/transfers/{body['id']}/actions/approve", json={}).get_json()["status"] == "executed"
+    assert on_hand(db, source) == Decimal("100.500")
+    moved = db.get(Lot, db.get(Transfer, body["id"]).to_lot_id)
+    assert (moved.on_hand, moved.expiry_date) == (Decimal("4000.000"), db.get(Lot, source).expiry_date)
+
+
+def test_a_transfer_into_a_facility_not_declared_for_the_category_is_refused(api, db):
+    """Issue 7 item 7: GR-02 is declared for edible oil only."""
+    error = assert_error(api("clerk").post("/transfers", json={"lot": lot_id(db, "WH-2025-014"), "to_facility": "GR-02",
+                                                               "quantity": "1", "reason": "r"}), 422, "validation_error")
+    assert "facility" in error["fields"]
 
 
 def test_transfer_to_another_district_waits_for_the_bureau(api, db):
@@ -121,8 +135,11 @@ def test_rejected_count_returns_to_the_enterprise(api, db):
     assert db.exec(select(CountMismatch)).all()
     assert api("approver").post(f"/counts/{count['id']}/actions/reject", json={"note": "recount"}).get_json()["status"] == "open"
     db.expire_all()
-    assert db.exec(select(CountMismatch)).all() == []
+    # issue 7 item 11: the evidence of the rejected round is kept, marked with the decision
+    assert {m.decision for m in db.exec(select(CountMismatch)).all()} == {"rejected"}
     assert api("clerk").post(f"/counts/{count['id']}/actions/submit", json={}).get_json()["status"] == "submitted"
+    db.expire_all()
+    assert sorted(m.decision for m in db.exec(select(CountMismatch)).all()) == ["", "rejected"]
 
 
 def test_unknown_workflow_action_is_422(api, db):
@@ -150,14 +167,34 @@ def count_everything(api, count: dict, clerk: str = "reliefclerk") -> None:
     assert api(clerk).post(f"/counts/{count['id']}/actions/submit", json={}).status_code == 200
 
 
-def test_a_mixed_facility_is_counted_per_bureau(api):
-    """RL-01 holds relief (emergency), flood-control (water) and epidemic (health) stock: no single
-    bureau may approve corrections to another bureau's materials."""
-    everything = api("reliefclerk").post("/counts", json={"facility": "RL-01"}).get_json()
-    count_everything(api, everything)
-    assert_error(api("emapprover").post(f"/counts/{everything['id']}/actions/approve", json={}), 403, "forbidden")
-    api("emapprover").post(f"/counts/{everything['id']}/actions/reject", json={})
-    assert api("emapprover").get(f"/counts/{everything['id']}").status_code == 200
+def test_a_mixed_facility_is_counted_per_bureau(api, db):
+    """RL-01 holds relief (emergency), flood-control (water) and epidemic (health) stock: a whole-facility count
+    would be no one bureau's to decide, so it is refused (issue 7 item 2: a count never stays stuck)."""
+    error = assert_error(api("reliefclerk").post("/counts", json={"facility": "RL-01"}), 422, "validation_error")
+    assert "BUR-EMERGENCY" in error["fields"]["bureau"][0]
+    assert count_rows(db, StockCount) == 0
+
+
+def test_an_inspector_counts_only_its_own_bureaus_stock(api, db):
+    """Issue 7 item 2: the grain bureau's inspector cannot count (and lock) the cold store's pork and eggs."""
+    for facility in ("CS-01", "RL-01"):  # none of the grain bureau's materials there: nothing to count
+        error = assert_error(api("inspector").post("/counts", json={"facility": facility}), 422, "validation_error")
+        assert "facility" in error["fields"]
+    assert_error(api("inspector").post("/counts", json={"facility": "GR-01", "bureau": "BUR-EMERGENCY"}), 422,
+                 "validation_error")
+    own = api("inspector").post("/counts", json={"facility": "GR-01"})
+    assert own.status_code == 201 and {line["lot_code"][:2] for line in own.get_json()["lines"]} <= {"WH", "RI"}
+    assert count_rows(db, StockCount) == 1
+
+
+def test_a_count_is_cancelled_by_its_opener_or_the_enterprise_manager(api, db):
+    opened = api("inspector").post("/counts", json={"facility": "GR-01"}).get_json()
+    assert_error(api("clerk").post(f"/counts/{opened['id']}/actions/cancel", json={"note": "not mine"}), 403, "forbidden")
+    assert_error(api("inspector").post(f"/counts/{opened['id']}/actions/cancel", json={}), 422, "validation_error")
+    cancelled = api("manager").post(f"/counts/{opened['id']}/actions/cancel", json={"note": "wrong facility"})
+    assert cancelled.get_json()["status"] == "cancelled"
+    # the facility is free to be counted again
+    assert api("clerk").post("/counts", json={"facility": "GR-01"}).status_code == 201
 
 
 def test_a_per_bureau_count_is_approved_by_that_bureau(api):

@@ -91,7 +91,7 @@ def test_rejected_count_goes_back_to_the_enterprise(login_as, db, opened):
                               data={f"count-{opened.id}-reject": "1", f"count-{opened.id}-note": "recount"})
     assert the_count(db).status == "open"
     assert count_rows(db, Movement) == before
-    assert count_rows(db, CountMismatch) == 0
+    assert {m.decision for m in db.exec(select(CountMismatch)).all()} == {"rejected"}
 
 
 @pytest.mark.parametrize(("value", "message"), [
@@ -147,3 +147,13 @@ def test_opening_a_count_for_an_unknown_or_busy_facility_is_refused(login_as, db
     assert busy.status_code == 422
     assert "still in progress" in busy.get_data(as_text=True)
     assert count_rows(db, StockCount) == 1
+
+
+def test_the_opener_cancels_a_count_with_a_reason_and_it_shows_on_the_timeline(login_as, db, opened):
+    clerk = login_as("clerk")
+    assert clerk.post(f"/counts/{opened.id}/cancel", data={"cancel-note": ""}).status_code == 422
+    assert the_count(db).status == "open"
+    assert clerk.post(f"/counts/{opened.id}/cancel", data={"cancel-note": "wrong facility"}).status_code == 302
+    assert the_count(db).status == "cancelled"
+    page = clerk.get(f"/counts/{opened.id}").get_data(as_text=True)
+    assert 'data-step="cancel"' in page and "wrong facility" in page

@@ -158,3 +158,25 @@ def test_issue_fefo_refuses_a_negative_amount_and_non_keepers(db):
         lots.issue_fefo(session=db, actor=user_named(db, "clerk"), material_id=wheat(db).id, amount=Decimal("-1"))
     with pytest.raises(Forbidden):
         lots.issue_fefo(session=db, actor=user_named(db, "approver"), material_id=wheat(db).id, amount=Decimal("1"))
+
+
+@pytest.mark.parametrize(("result", "status"), [("passed", "available"), ("failed", "quarantined"),
+                                                 ("pending", "quality_hold")])
+def test_the_inspection_result_decides_the_status_a_lot_is_received_in(login_as, db, result, status):
+    """Issue 7 item 9: the inspection is a pass / fail / pending choice; failed stock cannot be issued."""
+    login_as("clerk").post("/stock/receive", data=receipt(inspection_result=result, quality_grade="二等"))
+    lot = lot_coded(db, "WH-2026-100")
+    assert (lot.inspection_result, lot.status, lot.quality_grade) == (result, status, "二等")
+
+
+def test_a_receipt_into_a_facility_not_declared_for_its_category_is_refused(login_as, db, english):
+    """Issue 7 item 7: quilts do not go into a grain warehouse."""
+    before = count_rows(db, Lot)
+    response = login_as("clerk").post("/stock/receive", data=receipt(material="QUILT"))
+    assert response.status_code == 422 and "not declared to store" in response.get_data(as_text=True)
+    assert count_rows(db, Lot) == before
+
+
+def test_the_receipt_form_groups_materials_by_category_in_the_readers_language(login_as):
+    page = login_as("clerk").get("/stock/receive").get_data(as_text=True)
+    assert '<optgroup label="粮食">' in page and "小麦 · WHEAT" in page

@@ -59,3 +59,25 @@ def test_a_clerk_may_not_record_safety_checks_and_bad_dates_are_refused(login_as
     assert bad.status_code == 422
     assert facility(db, "GR-01").fire_safety is True
     assert count_rows(db, AuditEvent) == before + 2   # the two logins only
+
+
+def test_the_manager_declares_what_a_facility_stores_and_who_keeps_it(login_as, db):
+    """Issue 7 items 6 and 7 (专仓专储, 专人保管): declared categories and a keeper of the enterprise, audited."""
+    manager = login_as("manager")
+    assert 'id="storage-form"' in manager.get("/facilities/GR-02").get_data(as_text=True)
+    response = manager.post("/facilities/GR-02/storage", data={
+        "storage-categories": ["grain", "edible_oil"], "storage-keeper": "manager"})
+    assert response.status_code == 302
+    saved = facility(db, "GR-02")
+    assert (saved.categories, saved.keeper_id is not None) == ("edible_oil,grain", True)
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "facility.storage")).one()
+
+
+def test_a_storage_declaration_needs_a_category_and_a_keeper_of_the_enterprise(login_as, db):
+    manager = login_as("manager")
+    assert manager.post("/facilities/GR-02/storage", data={"storage-keeper": "manager"}).status_code == 422
+    assert manager.post("/facilities/GR-02/storage", data={
+        "storage-categories": ["grain"], "storage-keeper": "coldclerk"}).status_code == 422
+    assert login_as("clerk").post("/facilities/GR-02/storage", data={
+        "storage-categories": ["grain"]}).status_code == 403
+    assert facility(db, "GR-02").categories == "edible_oil"

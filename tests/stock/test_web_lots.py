@@ -172,11 +172,11 @@ def test_a_service_refusal_reads_in_chinese_by_default_and_in_english_when_chose
     client = login_as("clerk")
     chinese = client.post(f"/stock/lots/{lot.id}/issue", data={"issue-quantity": "999999"})
     assert chinese.status_code == 422
-    assert f"库存仅有 {lot.on_hand}，申请数量为 999999.000" in chinese.get_data(as_text=True)
+    assert "库存仅有 3,000 t，申请数量为 999,999 t" in chinese.get_data(as_text=True)
     client.get("/lang/en")
     english = client.post(f"/stock/lots/{lot.id}/issue", data={"issue-quantity": "999999"})
     assert english.status_code == 422
-    assert f"only {lot.on_hand} on hand; 999999.000 requested" in english.get_data(as_text=True)
+    assert "only 3,000 t on hand; 999,999 t requested" in english.get_data(as_text=True)
     assert "库存仅有" not in english.get_data(as_text=True)
 
 
@@ -237,21 +237,21 @@ def test_hold_needs_a_reason_and_a_clerk_may_not_hold(login_as, db):
     assert lot_coded(db, "WH-2024-001").status == "available"
 
 
-def test_transfer_within_the_district_executes_at_once(login_as, db):
+def test_a_transfer_within_the_district_waits_for_the_bureau(login_as, db):
     lot = lot_coded(db, "WH-2024-001")
     on_hand = lot.on_hand
-    response = login_as("clerk").post(f"/stock/lots/{lot.id}/transfer",
-                                      data={"transfer-to_facility": "GR-02", "transfer-quantity": "100"})
+    response = login_as("clerk").post(f"/stock/lots/{lot.id}/transfer", data={
+        "transfer-to_facility": "GR-03", "transfer-quantity": "100", "transfer-reason": "仓容调整"})
     assert response.status_code == 302
-    moved = lot_coded(db, "WH-2024-001-T1")
-    assert moved.on_hand == Decimal("100.000")
-    assert lot_coded(db, "WH-2024-001").on_hand == on_hand - 100
+    assert db.exec(select(Transfer)).one().status == "pending"
+    assert lot_coded(db, "WH-2024-001").on_hand == on_hand
 
 
 @pytest.mark.parametrize(("data", "message"), [
     ({"transfer-to_facility": "GR-99", "transfer-quantity": "10"}, "unknown facility"),
     ({"transfer-to_facility": "GR-03", "transfer-quantity": "10"}, "needs a reason"),
-    ({"transfer-to_facility": "GR-02", "transfer-quantity": "-10"}, "must be positive"),
+    ({"transfer-to_facility": "GR-03", "transfer-quantity": "-10", "transfer-reason": "r"}, "must be positive"),
+    ({"transfer-to_facility": "GR-02", "transfer-quantity": "10", "transfer-reason": "r"}, "not declared to store"),
 ])
 def test_bad_transfers_are_refused_and_write_nothing(login_as, db, english, data, message):
     lot = lot_coded(db, "WH-2024-001")
@@ -299,3 +299,27 @@ def test_a_refusal_names_the_lot_status_in_the_readers_language(api, login_as, d
     client.get("/lang/en")
     page = client.post(f"/stock/lots/{lot_id}/issue", data={"issue-quantity": "1", "issue-note": ""}).get_data(as_text=True)
     assert "the lot is Quality hold and cannot be taken out by Issue" in page
+
+
+def test_a_lot_is_relocated_within_its_facility_without_a_transfer(login_as, db):
+    """Issue 7 item 6 (专仓专垛): a new store room or stack is an audited relocation, not a movement."""
+    lot = lot_coded(db, "WH-2024-001")
+    movements = count_rows(db, Movement)
+    response = login_as("clerk").post(f"/stock/lots/{lot.id}/relocate",
+                                      data={"relocate-position": "3号仓 B垛", "relocate-reason": "倒仓"})
+    assert response.status_code == 302
+    assert lot_coded(db, "WH-2024-001").position == "3号仓 B垛"
+    assert count_rows(db, Movement) == movements
+    page = login_as("clerk").get(f"/stock/lots/{lot.id}").get_data(as_text=True)
+    assert "3号仓 B垛" in page
+    assert login_as("officer").post(f"/stock/lots/{lot.id}/relocate",
+                                    data={"relocate-position": "X"}).status_code == 403
+
+
+
+@pytest.mark.parametrize(("query", "message"), [("limit=5000", "每页行数"), ("cursor=WyJub3QtYS1kYXRlIiwgMV0=", "翻页链接"),
+                                                ("limit=%C2%B2", "每页行数")])
+def test_a_bad_page_size_or_cursor_is_said_not_shown_as_an_empty_list(login_as, query, message):
+    """Issue 7: ``?limit=5000`` showed "no lots" instead of saying the limit."""
+    html = login_as("admin").get(f"/stock/lots?{query}").get_data(as_text=True)
+    assert 'id="list-errors"' in html and message in html

@@ -114,10 +114,10 @@ def submitted_count(api, body: dict) -> int:
     return count["id"]
 
 
-def test_the_desk_omits_a_count_holding_other_bureaus_materials(api, login_as):
-    """RL-01 holds relief, flood-control and epidemic stock: a whole-facility count is no one bureau's."""
-    mixed = submitted_count(api, {"facility": "RL-01"})
-    assert f'data-count-id="{mixed}"' not in login_as("emapprover").get("/inbox/").get_data(as_text=True)
+def test_the_desk_omits_a_count_of_another_bureaus_materials(api, login_as):
+    """RL-01 holds relief, flood-control and epidemic stock: the water bureau's count is not the emergency bureau's."""
+    water = submitted_count(api, {"facility": "RL-01", "bureau": "BUR-WATER"})
+    assert f'data-count-id="{water}"' not in login_as("emapprover").get("/inbox/").get_data(as_text=True)
 
 
 def test_the_desk_lists_a_count_of_the_bureaus_own_materials(api, login_as):

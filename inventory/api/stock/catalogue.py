@@ -65,6 +65,9 @@ class FacilityCreate(StrictBody):
     capacity: Decimal | None = Field(default=None, gt=0, decimal_places=3, max_digits=18)
     capacity_unit: str = Field(default="", max_length=16)
     address: str = Field(default="", max_length=255)
+    categories: list[Category] = Field(min_length=1, max_length=10,
+                                       description="the material categories the facility stores")
+    keeper: str | None = Field(default=None, max_length=64, description="user name of the responsible keeper")
     fire_safety: bool = False
     fire_checked_on: date | None = None
     theft_safety: bool = False

@@ -177,7 +177,7 @@ def record_count_lines(count_id: int):
 def count_action(count_id: int, action: str):
     """submit (the enterprise), approve or reject (a bureau approver, not the submitter)."""
     session, user = get_session(), current_user()
-    action = _action(action, {"submit", "approve", "reject"})
+    action = _action(action, {"submit", "approve", "reject", "cancel"})
     if action == "submit":
         counts.submit(session=session, actor=user, count_id=count_id)
     else:

@@ -8,17 +8,38 @@ from sqlmodel import Session, select
 
 from inventory import scope
 from inventory.models import Material, Organisation, User
+from inventory.core import settings
 from inventory.core.vocab import Category, OrgKind, StockPolicy, StorageClass
 from inventory.services.audit import trail
 from inventory.core.errors import Conflict, Invalid
 
-#: storage class -> default facility range in °C (None: unbounded on that side)
+#: storage class -> (lowest, highest) °C a facility may be kept at for it; None: no bound on that side.
+#: Sources (docs/domain-rules.md, storage classes): GSP 2016 for ambient (≤ 30), cool (≤ 20) and medical (2–8);
+#: GB 31605-2020 for chilled (0–4) and frozen food (≤ −18); the blood-station technical rules (2019) and
+#: GB 18469-2012 for red cells (2–6), platelets (20–24, agitated) and plasma (≤ −18). Overridable per class
+#: with the STORAGE_CLASS_RANGES setting.
 STORAGE_CLASSES: dict[StorageClass, tuple[Decimal | None, Decimal | None]] = {
-    StorageClass.ambient: (None, Decimal("25")),
+    StorageClass.ambient: (None, Decimal("30")),
+    StorageClass.cool: (None, Decimal("20")),
     StorageClass.chilled: (Decimal("0"), Decimal("4")),
-    StorageClass.frozen: (Decimal("-30"), Decimal("-18")),
-    StorageClass.ultra_low: (Decimal("-86"), Decimal("-60")),
+    StorageClass.medical: (Decimal("2"), Decimal("8")),
+    StorageClass.red_cells: (Decimal("2"), Decimal("6")),
+    StorageClass.platelets: (Decimal("20"), Decimal("24")),
+    StorageClass.frozen: (None, Decimal("-18")),
+    StorageClass.plasma: (None, Decimal("-18")),
+    StorageClass.ultra_low: (None, Decimal("-60")),
 }
+
+
+def storage_range(storage_class: str) -> tuple[Decimal | None, Decimal | None]:
+    """The class's range: the STORAGE_CLASS_RANGES setting where it names the class, else the cited default."""
+    override = settings.storage_class_ranges().get(storage_class)
+    if override is not None:
+        low, high = override
+        return (None if low is None else Decimal(str(low)), None if high is None else Decimal(str(high)))
+    return STORAGE_CLASSES[StorageClass(storage_class)]
+
+
 EDITABLE = ("name_zh", "name_en", "category", "unit", "shelf_life_days", "storage_class", "policy",
             "rotation_lead_days", "active")
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from inventory import scope
@@ -20,11 +21,16 @@ from inventory.models import CountMismatch, Facility, Lot, Material, Organisatio
 from inventory.services.audit import trail
 from inventory.services.stock import ledger
 from inventory.services.workflows import engine
-from inventory.core.vocab import RequestStatus, WorkflowAction
+from inventory.core.vocab import RequestStatus, Role, WorkflowAction
 from inventory.services.stock.flows import COUNT
 from inventory.core.errors import Conflict, Invalid, Text
 from inventory.core import settings
+from inventory.core.clock import utcnow
 
+
+
+#: statuses of a count that keep its facility from being counted again
+IN_PROGRESS = (RequestStatus.open, RequestStatus.submitted)
 
 
 def _count(session: Session, actor: User, count_id: int) -> StockCount:
@@ -33,12 +39,20 @@ def _count(session: Session, actor: User, count_id: int) -> StockCount:
 
 def open_count(*, session: Session, actor: User, facility_code: str, note: str = "",
                bureau_code: str | None = None) -> StockCount:
-    """One line per lot with stock. A facility holding several bureaus' materials is counted per bureau
-    (``bureau_code``), because each bureau approves corrections only to the materials in its remit."""
+    """One line per lot with stock, all of one bureau's materials, so that bureau's approver can decide it.
+
+    A facility holding several bureaus' materials is counted per bureau (``bureau_code``); an inspector counts
+    only the materials of its own bureau (issue 7: a count never locks stock nobody may decide).
+    """
     facility = scope.visible_facility(session, actor, facility_code)
     scope.require_enterprise_action(session, actor, "open", "count", facility.enterprise_id)
+    if actor.role == Role.inspector:
+        own = session.get(Organisation, actor.org_id)
+        if bureau_code and bureau_code != own.code:
+            raise Invalid.field("bureau", _l("an inspector counts only the materials of its own bureau"))
+        bureau_code = own.code
     already = session.exec(select(StockCount.id).where(StockCount.facility_id == facility.id,
-                                                       StockCount.status.in_(["open", "submitted"]))).first()
+                                                       StockCount.status.in_(IN_PROGRESS))).first()
     if already:
         raise Conflict(_l("count %(count)s of this facility is still in progress", count=already),
                        code="count_in_progress")
@@ -46,6 +60,13 @@ def open_count(*, session: Session, actor: User, facility_code: str, note: str =
     session.add(count)
     session.flush()
     lots_query = select(Lot.id).where(Lot.facility_id == facility.id, Lot.on_hand > 0)
+    if not bureau_code:
+        bureaus = sorted(session.exec(select(Organisation.code).join(Material, Material.bureau_id == Organisation.id)
+                                      .join(Lot, Lot.material_id == Material.id)
+                                      .where(Lot.facility_id == facility.id, Lot.on_hand > 0).distinct()))
+        if len(bureaus) > 1:
+            raise Invalid.field("bureau", _l("this facility holds materials of several bureaus (%(bureaus)s): "
+                                             "count each bureau's separately", bureaus=", ".join(bureaus)))
     if bureau_code:
         bureau = session.exec(select(Organisation).where(Organisation.code == bureau_code,
                                                          Organisation.kind == "bureau")).first()
@@ -86,7 +107,10 @@ def record_counted(*, session: Session, actor: User, count_id: int, counted: dic
     """Counted quantities per lot id; all are checked before any is written."""
     count = _count(session, actor, count_id)
     scope.require_enterprise_action(session, actor, "submit", "count", count.enterprise_id)
-    if count.status != "open":
+    # the row lock makes entering and submitting take turns: the book freezes over the lines as entered
+    count = session.exec(select(StockCount).where(StockCount.id == count.id).with_for_update()
+                         .execution_options(populate_existing=True)).one()
+    if count.status != RequestStatus.open:
         raise Conflict(_l("the count is %(status)s", status=RequestStatus.label_of(count.status)), code="illegal_transition")
     by_lot = {line.lot_id: line for line in session.exec(select(StockCountLine).where(StockCountLine.count_id == count.id))}
     errors: dict[str, list[Text]] = {}
@@ -167,7 +191,24 @@ def _freeze_book(session: Session, actor: User, count: StockCount, _note: str) -
 
 
 def decide(*, session: Session, actor: User, count_id: int, action: str, note: str = "") -> StockCount:
+    """A bureau's approve or reject; cancel (with its reason) goes to ``cancel``."""
+    if action == WorkflowAction.cancel:
+        return cancel(session=session, actor=actor, count_id=count_id, note=note)
     return engine.take(session, flow=COUNT, row_id=count_id, action=action, actor=actor, note=note)
+
+
+def cancel(*, session: Session, actor: User, count_id: int, note: str) -> StockCount:
+    """The enterprise manager, or whoever opened it, calls off a count in progress, with a reason."""
+    if not note.strip():
+        raise Invalid.field("note", _l("say why the count is cancelled"))
+    return engine.take(session, flow=COUNT, row_id=count_id, action=WorkflowAction.cancel, actor=actor, note=note)
+
+
+def _decide_mismatches(session: Session, count: StockCount, decision: str) -> None:
+    """The evidence stays: the open mismatches of this round are marked with the decision, never deleted."""
+    session.connection().execute(update(CountMismatch).where(CountMismatch.count_id == count.id,
+                                                             CountMismatch.decision == "")
+                                 .values(decision=decision, resolved_at=utcnow()))
 
 
 def _line_rows(session: Session, count: StockCount) -> list[tuple[StockCountLine, Lot]]:
@@ -177,6 +218,7 @@ def _line_rows(session: Session, count: StockCount) -> list[tuple[StockCountLine
 
 @COUNT.on_enter(RequestStatus.approved)
 def _correct_book(session: Session, actor: User, count: StockCount, _note: str) -> None:
+    _decide_mismatches(session, count, RequestStatus.approved)
     for line, lot in _line_rows(session, count):
         if line.difference:
             ledger.post_movement(session=session, lot_id=lot.id, kind="count_correction", amount=line.difference,
@@ -186,13 +228,25 @@ def _correct_book(session: Session, actor: User, count: StockCount, _note: str) 
 
 @COUNT.on_enter(RequestStatus.open)
 def _reopen(session: Session, actor: User, count: StockCount, _note: str) -> None:
-    """Rejected: counting starts again from the lines as entered; the frozen book is let go."""
+    """Rejected: counting starts again from the lines as entered; the frozen book is let go, the mismatches
+    of the rejected round are kept, marked rejected."""
     for line, _ in _line_rows(session, count):
         line.book_at_submit, line.difference = None, None
         session.add(line)
-    for mismatch in session.exec(select(CountMismatch).where(CountMismatch.count_id == count.id)):
-        session.delete(mismatch)
+    _decide_mismatches(session, count, RequestStatus.rejected)
+
+
+@COUNT.on_enter(RequestStatus.cancelled)
+def _called_off(session: Session, actor: User, count: StockCount, _note: str) -> None:
+    _decide_mismatches(session, count, RequestStatus.cancelled)
 
 
 def facility_of(session: Session, count: StockCount) -> Facility:
     return session.get(Facility, count.facility_id)
+
+
+def mismatched_lots(*, session: Session, count: StockCount) -> set[int]:
+    """The lots of the count's current round that differ beyond the tolerance (rejected rounds stay as evidence)."""
+    decision = "" if count.status in IN_PROGRESS else count.status
+    return set(session.exec(select(CountMismatch.lot_id).where(CountMismatch.count_id == count.id,
+                                                               CountMismatch.decision == decision)))

@@ -32,16 +32,17 @@ MATERIALS = [
     ("RICE-PACK", "小包装大米", "Packaged rice", "small_package", "箱", 365, "ambient", "rotate", 30, "BUR-COOP"),
 ]
 
-#: code, name, enterprise, kind, district, capacity, unit
+#: code, name, enterprise, kind, district, capacity, unit, categories stored, keeper
 FACILITIES = [
-    ("GR-01", "安次粮库1号仓", "ENT-GRAIN", "warehouse", "anci", 20000, "t"),
-    ("GR-02", "安次粮库油罐区", "ENT-GRAIN", "warehouse", "anci", 5000, "t"),
-    ("GR-03", "广阳中转库", "ENT-GRAIN", "warehouse", "guangyang", 8000, "t"),
-    ("CS-01", "开发区低温冷库", "ENT-COLD", "cold_store", "devzone", 3000, "t"),
-    ("CS-02", "开发区预冷库", "ENT-COLD", "pre_cooling", "devzone", 800, "t"),
-    ("CS-03", "冷藏车 冀R-C1234", "ENT-COLD", "reefer_vehicle", "devzone", 20, "t"),
-    ("RL-01", "三河应急物资库", "ENT-RELIEF", "warehouse", "sanhe", 50000, "件"),
-    ("BZ-01", "霸州粮油储备库", "ENT-BAZHOU", "warehouse", "bazhou", 30000, "t"),
+    ("GR-01", "安次粮库1号仓", "ENT-GRAIN", "warehouse", "anci", 20000, "t", ["grain"], "clerk"),
+    ("GR-02", "安次粮库油罐区", "ENT-GRAIN", "warehouse", "anci", 5000, "t", ["edible_oil"], "clerk"),
+    ("GR-03", "广阳中转库", "ENT-GRAIN", "warehouse", "guangyang", 8000, "t", ["grain", "edible_oil"], "clerk"),
+    ("CS-01", "开发区低温冷库", "ENT-COLD", "cold_store", "devzone", 3000, "t", ["meat"], "coldclerk"),
+    ("CS-02", "开发区预冷库", "ENT-COLD", "pre_cooling", "devzone", 800, "t", ["vegetables", "eggs"], "coldclerk"),
+    ("CS-03", "冷藏车 冀R-C1234", "ENT-COLD", "reefer_vehicle", "devzone", 20, "t", ["meat"], "coldclerk"),
+    ("RL-01", "三河应急物资库", "ENT-RELIEF", "warehouse", "sanhe", 50000, "件",
+     ["disaster_relief", "flood_control", "epidemic"], "reliefclerk"),
+    ("BZ-01", "霸州粮油储备库", "ENT-BAZHOU", "warehouse", "bazhou", 30000, "t", ["grain", "edible_oil"], None),
 ]
 
 #: clerk, lot code, material, facility, quantity, produced days ago
@@ -77,9 +78,10 @@ def seed(session: Session) -> None:
         catalogue.create_material(session=session, actor=users["admin"], code=code, bureau=bureau, name_zh=zh,
                                 name_en=en, category=category, unit=unit, shelf_life_days=shelf,
                                 storage_class=storage, policy=policy, rotation_lead_days=lead)
-    for code, name, enterprise, kind, district, capacity, unit in FACILITIES:
+    for code, name, enterprise, kind, district, capacity, unit, categories, keeper in FACILITIES:
         facilities.create_facility(session=session, actor=users["admin"], code=code, name=name, enterprise=enterprise,
                                    kind=kind, district=district, capacity=Decimal(capacity), capacity_unit=unit,
+                                   categories=categories, keeper=keeper,
                                    fire_safety=True, theft_safety=True, flood_safety=kind == "warehouse",
                                    fire_checked_on=business_today() - timedelta(days=40))
     today = business_today()

@@ -9,6 +9,8 @@ from sqlmodel import Session, select
 
 from inventory import scope
 from inventory.core.vocab import RequestStatus as S
+from inventory.core.errors import Forbidden
+from inventory.core.vocab import Role
 from inventory.core.vocab import WorkflowAction as A
 from inventory.models import Adjustment, Facility, Lot, StockCount, StockCountLine, Transfer, User
 from inventory.scope.stock import PERMISSIONS
@@ -38,6 +40,13 @@ def _count_in_remit(session: Session, actor: User, count: StockCount) -> None:
 
 def _count_of_own_enterprise(session: Session, actor: User, count: StockCount) -> None:
     scope.require_enterprise_action(session, actor, "submit", "count", count.enterprise_id)
+
+
+def _may_call_off(session: Session, actor: User, count: StockCount) -> None:
+    """Whoever opened the count, or the manager of the enterprise counted."""
+    manager = actor.role == Role.enterprise_manager and actor.org_id == count.enterprise_id
+    if not manager and actor.id != count.opened_by:
+        raise Forbidden(_l("only the enterprise manager or whoever opened the count may cancel it"))
 
 
 def _describe_lot_requests(session: Session, user: User, rows: list[Any]) -> dict[int, InboxEntry]:
@@ -105,6 +114,10 @@ COUNT = register(Flow(
         Transition(S.submitted, A.approve, S.approved, PERMISSIONS[("count", "approve")], _count_in_remit,
                    **DECISION),
         Transition(S.submitted, A.reject, S.open, PERMISSIONS[("count", "approve")], _count_in_remit, **DECISION),
+        Transition(S.open, A.cancel, S.cancelled, PERMISSIONS[("count", "cancel")], _may_call_off,
+                   note="decision_note", awaited=False),
+        Transition(S.submitted, A.cancel, S.cancelled, PERMISSIONS[("count", "cancel")], _may_call_off,
+                   note="decision_note", awaited=False),
     ),
     describe=_describe_counts,
 ))

@@ -8,6 +8,7 @@ caller's commit releases it. Invariant: on_hand equals the sum of the lot's move
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -18,7 +19,10 @@ from sqlalchemy import and_, bindparam, case, func, insert, or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
-from inventory.models import Lot, Movement, User
+from inventory.core.quantities import quantity_text
+from inventory.models import AuditEvent, Lot, Material, Movement, User
+from inventory.services.audit import trail
+from inventory.services.stock import ledger_keys
 from inventory.core.vocab import LotStatus, MovementKind
 from inventory.core.errors import Conflict, Invalid, NotFound
 from inventory.core.clock import business_today, utcnow
@@ -27,18 +31,25 @@ QUANTUM = Decimal("0.001")
 
 
 def quantity(value: Decimal | int | str, *, field: str = "quantity") -> Decimal:
-    """A quantity with at most three decimals, as the NUMERIC(18,3) columns hold."""
+    """A quantity with at most three decimals, as the NUMERIC(18,3) columns hold.
+
+    Bounded before it is rounded: rounding ``1e30`` to thousandths overflows the decimal context.
+    """
     try:
         amount = Decimal(str(value))
-    except ArithmeticError:
+    except (ArithmeticError, ValueError):  # ValueError: an int past Python's digit limit
         raise Invalid.field(field, _l("not a number")) from None
     if not amount.is_finite():
         raise Invalid.field(field, _l("not a finite number"))
-    if amount != amount.quantize(QUANTUM):
-        raise Invalid.field(field, _l("at most 3 decimal places"))
     if abs(amount) >= Decimal("1e15"):
         raise Invalid.field(field, _l("too large"))
-    return amount.quantize(QUANTUM)
+    try:
+        rounded = amount.quantize(QUANTUM)
+    except ArithmeticError:  # an exponent beyond the context, e.g. 1e-999999999999
+        raise Invalid.field(field, _l("at most 3 decimal places")) from None
+    if amount != rounded:
+        raise Invalid.field(field, _l("at most 3 decimal places"))
+    return rounded
 
 
 def _check_sign(kind: str, amount: Decimal) -> None:
@@ -52,14 +63,26 @@ def _check_sign(kind: str, amount: Decimal) -> None:
         raise Invalid.field("quantity", _l("a %(kind)s takes stock out: the ledger quantity is negative", kind=kind))
 
 
-def chain_hash(prev_hash: str, *, lot_id: int, seq: int, kind: str, amount: Decimal, on_hand_after: Decimal,
-               at: datetime, actor_id: int | None, ref_type: str | None, ref_id: int | None, note: str) -> str:
+def chain_hash(prev_hash: str, *, key: bytes, lot_id: int, seq: int, kind: str, amount: Decimal,
+               on_hand_after: Decimal, at: datetime, actor_id: int | None, ref_type: str | None, ref_id: int | None,
+               note: str) -> str:
+    """HMAC-SHA256 of the movement and the previous link, keyed by a secret kept outside the database."""
     at_text = at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
     payload = "|".join([
         prev_hash, str(lot_id), str(seq), kind, f"{amount:.3f}", f"{on_hand_after:.3f}", at_text,
         str(actor_id or ""), ref_type or "", str(ref_id or ""), note,
     ])
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
+
+
+def _audit_rows(connection, rows: list[dict], enterprise: dict[int, int], actor_id: int | None) -> None:
+    """One audit event per movement, written with it: ``verify`` holds the two against each other."""
+    info = trail.current_request.get()
+    connection.execute(insert(AuditEvent.__table__), [dict(
+        at=row["at"], actor_id=actor_id, org_id=enterprise.get(row["lot_id"]), action="movement.post",
+        entity="movement", entity_id=str(row["id"]), before=None,
+        after={"lot_id": row["lot_id"], "seq": row["seq"], "kind": row["kind"], "quantity": f"{row['quantity']:.3f}"},
+        request_id=info.request_id, ip=info.ip) for row in rows])
 
 
 def post_movement(
@@ -83,19 +106,23 @@ def post_movement(
     row = connection.execute(
         update(lots).where(and_(*guards))
         .values(on_hand=lots.c.on_hand + amount, movement_count=lots.c.movement_count + 1, status=new_status)
-        .returning(lots.c.on_hand, lots.c.movement_count, lots.c.last_hash, lots.c.status)
+        .returning(lots.c.on_hand, lots.c.movement_count, lots.c.last_hash, lots.c.status, lots.c.enterprise_id)
     ).first()
     if row is None:
         _explain_refusal(session, lot_id, kind, amount, today)
     on_hand_after, seq, prev_hash, status = Decimal(row[0]).quantize(QUANTUM), row[1], row[2], row[3]
     actor_id = actor.id if actor else None
     at = utcnow()
-    digest = chain_hash(prev_hash, lot_id=lot_id, seq=seq, kind=kind, amount=amount, on_hand_after=on_hand_after,
-                        at=at, actor_id=actor_id, ref_type=ref_type, ref_id=ref_id, note=note)
+    key_id, key = ledger_keys.signing_key()
+    digest = chain_hash(prev_hash, key=key, lot_id=lot_id, seq=seq, kind=kind, amount=amount,
+                        on_hand_after=on_hand_after, at=at, actor_id=actor_id, ref_type=ref_type, ref_id=ref_id,
+                        note=note)
     values = dict(lot_id=lot_id, seq=seq, kind=kind, quantity=amount, on_hand_after=on_hand_after, at=at,
-                  actor_id=actor_id, ref_type=ref_type, ref_id=ref_id, note=note, prev_hash=prev_hash, hash=digest)
+                  actor_id=actor_id, ref_type=ref_type, ref_id=ref_id, note=note, prev_hash=prev_hash, hash=digest,
+                  key_id=key_id)
     movement_id = connection.execute(insert(movements).values(**values).returning(movements.c.id)).scalar_one()
     connection.execute(update(lots).where(lots.c.id == lot_id).values(last_hash=digest))
+    _audit_rows(connection, [{**values, "id": movement_id}], {lot_id: row[4]}, actor_id)
     loaded = session.identity_map.get(session.identity_key(Lot, lot_id))
     if loaded is not None:
         for name, value in (("on_hand", on_hand_after), ("movement_count", seq), ("last_hash", digest),
@@ -110,15 +137,17 @@ def post_opening_receipts(*, session: Session, actor: User | None, receipts: lis
     lots, movements = Lot.__table__, Movement.__table__
     actor_id = actor.id if actor else None
     at = utcnow()
+    key_id, key = ledger_keys.signing_key()
     openings, rows = [], []
     for lot_id, amount, note in receipts:
         amount = quantity(amount)
         _check_sign("receipt", amount)
-        digest = chain_hash("", lot_id=lot_id, seq=1, kind="receipt", amount=amount, on_hand_after=amount, at=at,
-                            actor_id=actor_id, ref_type="lot", ref_id=lot_id, note=note)
+        digest = chain_hash("", key=key, lot_id=lot_id, seq=1, kind="receipt", amount=amount, on_hand_after=amount,
+                            at=at, actor_id=actor_id, ref_type="lot", ref_id=lot_id, note=note)
         openings.append({"lot": lot_id, "amount": amount, "digest": digest})
         rows.append(dict(lot_id=lot_id, seq=1, kind="receipt", quantity=amount, on_hand_after=amount, at=at,
-                         actor_id=actor_id, ref_type="lot", ref_id=lot_id, note=note, prev_hash="", hash=digest))
+                         actor_id=actor_id, ref_type="lot", ref_id=lot_id, note=note, prev_hash="", hash=digest,
+                         key_id=key_id))
     connection = session.connection()
     updated = connection.execute(
         update(lots).where(lots.c.id == bindparam("lot"), lots.c.movement_count == 0)
@@ -128,7 +157,11 @@ def post_opening_receipts(*, session: Session, actor: User | None, receipts: lis
     ).rowcount
     if updated != len(openings):
         raise Conflict(_l("a lot already had movements; nothing was received"), code="conflict")
-    connection.execute(insert(movements), rows)
+    ids = connection.execute(insert(movements).returning(movements.c.id, sort_by_parameter_order=True),
+                             rows).scalars().all()
+    enterprise = dict(connection.execute(select(lots.c.id, lots.c.enterprise_id)
+                                         .where(lots.c.id.in_([row["lot_id"] for row in rows]))).all())
+    _audit_rows(connection, [{**row, "id": movement_id} for row, movement_id in zip(rows, ids)], enterprise, actor_id)
 
 
 def _explain_refusal(session: Session, lot_id: int, kind: str, amount: Decimal, today: date | None) -> None:
@@ -141,7 +174,9 @@ def _explain_refusal(session: Session, lot_id: int, kind: str, amount: Decimal, 
                        code="lot_not_available")
     if kind in MovementKind.needs_available() and lot.expiry_date < (today or business_today()):
         raise Conflict(_l("the lot is past its expiry date"), code="lot_expired")
-    raise Conflict(_l("only %(on_hand)s on hand; %(requested)s requested", on_hand=lot.on_hand, requested=-amount),
+    unit = session.get(Material, lot.material_id).unit
+    raise Conflict(_l("only %(on_hand)s %(unit)s on hand; %(requested)s %(unit)s requested",
+                      on_hand=quantity_text(lot.on_hand), requested=quantity_text(-amount), unit=unit),
                    code="insufficient_stock")
 
 
@@ -168,6 +203,21 @@ def verify(*, session: Session, batch: int = 5000) -> list[Discrepancy]:
     for lot_id, on_hand, total, count, n in mismatched:
         problems.append(Discrepancy(lot_id, f"on_hand {on_hand} / {count} movements, ledger sum {total or 0} / {n or 0}"))
     problems += _verify_chains(session, batch)
+    problems += _verify_audit(session)
+    return problems
+
+
+def _verify_audit(session: Session) -> list[Discrepancy]:
+    """Every movement against the audit event written with it: a rewritten movement (or event) shows."""
+    events = {int(entity_id): after for entity_id, after in session.execute(
+        select(AuditEvent.entity_id, AuditEvent.after).where(AuditEvent.entity == "movement",
+                                                             AuditEvent.action == "movement.post"))}
+    problems = []
+    for movement_id, lot_id, seq, kind, amount in session.execute(
+            select(Movement.id, Movement.lot_id, Movement.seq, Movement.kind, Movement.quantity)):
+        expected = {"lot_id": lot_id, "seq": seq, "kind": kind, "quantity": f"{amount:.3f}"}
+        if events.get(movement_id) != expected:
+            problems.append(Discrepancy(lot_id, f"movement {movement_id} differs from its audit event"))
     return problems
 
 
@@ -192,7 +242,13 @@ def _verify_chains(session: Session, batch: int) -> list[Discrepancy]:
         if broken:
             continue
         running += m.quantity
-        recomputed = chain_hash(prev_hash, lot_id=m.lot_id, seq=m.seq, kind=m.kind, amount=m.quantity,
+        try:
+            key = ledger_keys.key(m.key_id)
+        except ledger_keys.UnknownKey:
+            problems.append(Discrepancy(m.lot_id, f"movement {m.id} is signed by an unknown key {m.key_id!r}"))
+            broken = True
+            continue
+        recomputed = chain_hash(prev_hash, key=key, lot_id=m.lot_id, seq=m.seq, kind=m.kind, amount=m.quantity,
                                 on_hand_after=m.on_hand_after, at=m.at, actor_id=m.actor_id, ref_type=m.ref_type,
                                 ref_id=m.ref_id, note=m.note)
         if m.seq != expected_seq or m.prev_hash != prev_hash or m.hash != recomputed or m.on_hand_after != running:

@@ -15,11 +15,17 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from inventory import scope
-from inventory.models import District, Facility, Lot, Material, Organisation, User
+from inventory.models import (
+    Adjustment, District, Facility, Lot, Material, Movement, Organisation, StockCount, Transfer, User,
+)
 from inventory.core.errors import Invalid
-from inventory.core.vocab import LotStatus, SummaryGroup
+from inventory.core.vocab import LotStatus, OrgKind, RequestStatus, SummaryGroup
 from inventory.core.clock import business_today
 
+
+
+#: the widest "expiring within" window: a hundred years (a larger one overflows the calendar)
+MAX_EXPIRY_DAYS = 36_500
 
 
 @dataclass(frozen=True)
@@ -35,8 +41,10 @@ class LotFilter:
     def from_args(cls, args: Mapping[str, str]) -> LotFilter:
         """The filters of a query string (the API's ``GET /lots`` and the export links); blanks mean no filter."""
         raw_days = (args.get("expiring_within_days") or "").strip()
-        if raw_days and not raw_days.lstrip("-").isdigit():
+        if raw_days and not (raw_days.isascii() and raw_days.removeprefix("-").isdigit()):
             raise Invalid.field("expiring_within_days", _l("a whole number"))
+        if len(raw_days) > len(str(MAX_EXPIRY_DAYS)):  # before int(): Python refuses very long digit strings
+            raise Invalid.field("expiring_within_days", _l("too large"))
         return cls(material=args.get("material") or None, enterprise=args.get("enterprise") or None,
                    facility=args.get("facility") or None, status=args.get("status") or None,
                    category=args.get("category") or None, expiring_within_days=int(raw_days) if raw_days else None)
@@ -60,6 +68,8 @@ def lots(*, session: Session, actor: User, filters: LotFilter, today: date | Non
     if filters.expiring_within_days is not None:
         if filters.expiring_within_days < 0:
             raise Invalid.field("expiring_within_days", _l("must not be negative"))
+        if filters.expiring_within_days > MAX_EXPIRY_DAYS:
+            raise Invalid.field("expiring_within_days", _l("too large"))
         horizon = (today or business_today()) + timedelta(days=filters.expiring_within_days)
         query = query.where(Lot.expiry_date <= horizon, Lot.on_hand > 0)
     return query
@@ -109,3 +119,148 @@ def summary(*, session: Session, actor: User, group_by: str) -> list[SummaryRow]
     query = query.group_by(*key_columns, Material.unit).order_by(key_columns[0], Material.unit)
     return [SummaryRow(key=k, name=n, unit=u, lot_count=int(c), on_hand=Decimal(total), plan_quantity=None, coverage=None)
             for k, n, u, c, total in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class FacilityOverview:
+    facilities: list[Facility]
+    lot_counts: dict[int, int]
+    orgs: dict[int, Organisation]
+    districts: dict[int, District]
+
+
+def facility_overview(*, session: Session, actor: User) -> FacilityOverview:
+    """The facilities the actor sees, with how many of its lots with stock each holds."""
+    rows = list(session.exec(scope.facilities_query(session, actor).order_by(Facility.code)))
+    counts = dict(session.execute(
+        select(Lot.facility_id, func.count(Lot.id)).where(scope.lot_filter(session, actor), Lot.on_hand > 0,
+                                                          Lot.facility_id.in_([f.id for f in rows]))
+        .group_by(Lot.facility_id)).all())
+    orgs = {o.id: o for o in session.exec(select(Organisation).where(
+        Organisation.id.in_({f.enterprise_id for f in rows})))}
+    return FacilityOverview(rows, counts, orgs, {d.id: d for d in session.exec(select(District))})
+
+
+@dataclass(frozen=True)
+class FacilityPage:
+    facility: Facility
+    enterprise: Organisation
+    district: District | None
+    keeper: User | None
+    lots: list[Lot]
+    more_lots: bool
+
+
+def facility_page(*, session: Session, actor: User, code: str, lots_shown: int) -> FacilityPage:
+    """One facility with its earliest-expiring lots with stock, as far as the actor sees them."""
+    facility = scope.visible_facility(session, actor, code)
+    rows = list(session.exec(lots(session=session, actor=actor, filters=LotFilter(facility=facility.code))
+                             .where(Lot.on_hand > 0).order_by(Lot.expiry_date, Lot.id).limit(lots_shown + 1)))
+    return FacilityPage(
+        facility, session.get(Organisation, facility.enterprise_id),
+        session.get(District, facility.district_id) if facility.district_id else None,
+        session.get(User, facility.keeper_id) if facility.keeper_id else None, rows[:lots_shown], len(rows) > lots_shown)
+
+
+def enterprise_users(*, session: Session, enterprise_id: int) -> list[User]:
+    """The people of an enterprise who may keep its facilities."""
+    return list(session.exec(select(User).where(User.org_id == enterprise_id, User.active,
+                                                User.role.in_(scope.ENTERPRISE_ROLES)).order_by(User.username)))
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The request a movement carries out, for the ledger: which flow, who asked, who decided and what they said."""
+
+    flow: str
+    row_id: int
+    requested_by: int | None
+    decided_by: int | None
+    decision_note: str
+
+
+def movement_references(*, session: Session, movements: list[Movement]) -> dict[tuple[str, int], Reference]:
+    """A query per kind of request on the page: a ledger page shows who asked for each approved change."""
+    found: dict[tuple[str, int], Reference] = {}
+    for ref_type, flow, model, requester in (("adjustment", "adjustment", Adjustment, Adjustment.requested_by),
+                                             ("transfer", "transfer", Transfer, Transfer.requested_by),
+                                             ("stock_count", "count", StockCount, StockCount.submitted_by)):
+        ids = {m.ref_id for m in movements if m.ref_type == ref_type and m.ref_id}
+        if ids:
+            for row_id, asked, decided, note in session.execute(
+                    select(model.id, requester, model.decided_by, model.decision_note).where(model.id.in_(ids))):
+                found[(ref_type, row_id)] = Reference(flow, row_id, asked, decided, note)
+    return found
+
+
+@dataclass(frozen=True)
+class LotPage:
+    lot: Lot
+    material: Material
+    facility: Facility
+    enterprise: Organisation
+    held_by: Organisation | None
+    movements: list[Movement]
+    later: int | None
+    transfer_targets: list[Facility]
+    pending_transfers: list[Transfer]
+    pending_adjustments: list[Adjustment]
+
+
+def lot_page(*, session: Session, actor: User, lot_id: int, after_seq: int, ledger_page: int) -> LotPage:
+    """A lot as its page shows it: a page of its ledger, where it may go, and what waits for the bureau."""
+    lot = scope.visible_lot(session, actor, lot_id)
+    movements = list(session.exec(select(Movement).where(Movement.lot_id == lot.id, Movement.seq > after_seq)
+                                  .order_by(Movement.seq).limit(ledger_page + 1)))
+    later = movements[ledger_page - 1].seq if len(movements) > ledger_page else None
+    targets = list(session.exec(scope.facilities_query(session, actor)
+                                .where(Facility.id != lot.facility_id).order_by(Facility.code)))
+
+    def pending(model):
+        return list(session.exec(scope.enterprise_rows_query(session, actor, model)
+                                 .where(model.lot_id == lot.id, model.status == RequestStatus.pending)))
+
+    return LotPage(lot, session.get(Material, lot.material_id), session.get(Facility, lot.facility_id),
+                   session.get(Organisation, lot.enterprise_id),
+                   session.get(Organisation, lot.held_by_org_id) if lot.held_by_org_id else None,
+                   movements[:ledger_page], later, targets, pending(Transfer), pending(Adjustment))
+
+
+def recent_counts(*, session: Session, actor: User, limit: int) -> tuple[list[StockCount], dict[int, Facility]]:
+    rows = list(session.exec(scope.enterprise_rows_query(session, actor, StockCount)
+                             .order_by(StockCount.id.desc()).limit(limit)))
+    facilities = {f.id: f for f in session.exec(select(Facility).where(Facility.id.in_({c.facility_id for c in rows})))}
+    return rows, facilities
+
+
+def catalogue(*, session: Session, actor: User, category: str | None = None) -> tuple[list[Material], dict[int, str]]:
+    """The catalogue (every signed-in user reads it), optionally one category, with the bureaus' names."""
+    query = scope.materials_query(session, actor)
+    if category:
+        query = query.where(Material.category == category)
+    materials = list(session.exec(query.order_by(Material.category, Material.code)))
+    bureaus = dict(session.execute(
+        select(Organisation.id, Organisation.name).where(Organisation.kind == OrgKind.bureau)).all())
+    return materials, bureaus
+
+
+def material(*, session: Session, actor: User, code: str) -> Material | None:
+    return session.exec(scope.materials_query(session, actor).where(Material.code == code)).first()
+
+
+def materials(*, session: Session, actor: User, active_only: bool = False) -> list[Material]:
+    query = scope.materials_query(session, actor).order_by(Material.category, Material.code)
+    return list(session.exec(query.where(Material.active) if active_only else query))
+
+
+def active_facilities(*, session: Session, actor: User) -> list[Facility]:
+    return list(session.exec(scope.facilities_query(session, actor).where(Facility.active).order_by(Facility.code)))
+
+
+def enterprises(*, session: Session, actor: User) -> list[Organisation]:
+    return list(session.exec(scope.organisations_query(session, actor)
+                             .where(Organisation.kind == OrgKind.enterprise).order_by(Organisation.code)))
+
+
+def bureaus(*, session: Session) -> list[Organisation]:
+    return list(session.exec(select(Organisation).where(Organisation.kind == OrgKind.bureau).order_by(Organisation.code)))

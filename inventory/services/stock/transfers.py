@@ -1,7 +1,9 @@
-"""Transfers between facilities (§二(六)2(3): no moving reserve stock to another place without approval).
+"""Transfers between facilities (§二(六)2(3), §六(二): no changing the storage place without approval).
 
-Within one enterprise and one district a transfer executes at once; to another enterprise or another
-district it waits for the approver of the bureau responsible for the material.
+Every transfer to another facility waits for the approver of the bureau responsible for the material: a new
+depot of the same enterprise in the same district is still another storage place. (Once storage contracts
+name the facilities a material may be kept in, moves among those can go straight through.) Moving a lot
+within its facility is a relocation (``lots.relocate``), not a transfer.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from inventory.services.stock.flows import TRANSFER
 from inventory.core.vocab import RequestStatus, WorkflowAction
 from inventory.core.errors import Invalid
 from inventory.services.stock.facilities import facility_by_code
-from inventory.services.stock.lots import check_cold_chain
+from inventory.services.stock.lots import check_category, check_cold_chain
 
 def request_transfer(*, session: Session, actor: User, lot_id: int, to_facility: str, amount: Decimal,
                      reason: str = "") -> Transfer:
@@ -28,31 +30,25 @@ def request_transfer(*, session: Session, actor: User, lot_id: int, to_facility:
     target = facility_by_code(session, to_facility, field="to_facility")
     if target.id == lot.facility_id:
         raise Invalid.field("to_facility", _l("the lot is already there"))
-    source = session.get(Facility, lot.facility_id)
-    check_cold_chain(session.get(Material, lot.material_id), target)
+    material = session.get(Material, lot.material_id)
+    check_cold_chain(material, target)
+    check_category(material, target)
     amount = ledger.quantity(amount)
     if amount <= 0:
         raise Invalid.field("quantity", _l("must be positive"))
     if amount > lot.on_hand:
         raise Invalid.field("quantity", _l("only %(on_hand)s on hand", on_hand=lot.on_hand))
-    needs_approval = target.enterprise_id != lot.enterprise_id or target.district_id != source.district_id
     reason = (reason or "").strip()
-    if needs_approval and not reason:
-        raise Invalid.field("reason", _l("a transfer to another enterprise or district needs a reason for the bureau"))
+    if not reason:
+        raise Invalid.field("reason", _l("a transfer to another storage place needs a reason for the bureau"))
     transfer = Transfer(lot_id=lot.id, to_facility_id=target.id, enterprise_id=lot.enterprise_id,
-                        to_enterprise_id=target.enterprise_id, quantity=amount, needs_approval=needs_approval,
+                        to_enterprise_id=target.enterprise_id, quantity=amount, needs_approval=True,
                         reason=reason, requested_by=actor.id)
     session.add(transfer)
     session.flush()
     trail.record(session, actor=actor, action="transfer.request", entity="transfer", entity_id=transfer.id,
                  org_id=lot.enterprise_id, after={"lot_id": lot.id, "to": target.code, "quantity": str(amount)})
-    if needs_approval:
-        engine.opened(session, flow=TRANSFER, row=transfer, actor=actor, note=reason)
-    else:
-        transfer.status = RequestStatus.approved
-        session.flush()
-        engine.opened(session, flow=TRANSFER, row=transfer, actor=actor, note=reason)
-        _execute(session, actor, transfer)
+    engine.opened(session, flow=TRANSFER, row=transfer, actor=actor, note=reason)
     return transfer
 
 

@@ -1,32 +1,16 @@
-"""The demo city: Langfang's districts, its reserve bureaus, coordinators, enterprises and one user per role.
+"""The demo city: Langfang's reserve bureaus, coordinators, enterprises and one user per role.
 
-Populations are approximate resident figures, editable data; they feed the donor-team ratios later.
+The districts themselves come with the database (migration 0005, census populations), not with the demo.
 """
 from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from inventory.models import District, Organisation
+from inventory.models import Organisation
 from inventory.services.accounts import directory
 from inventory.services.stock import demo as stock_demo
 
 DEMO_PASSWORD = "demo-pass-2026"
-
-#: code, Chinese name, English name, area, resident population
-DISTRICTS = [
-    ("guangyang", "广阳区", "Guangyang District", "main_city", 593_000),
-    ("anci", "安次区", "Anci District", "main_city", 421_000),
-    ("devzone", "廊坊开发区", "Langfang Development Zone", "main_city", 150_000),
-    ("sanhe", "三河市", "Sanhe City", "county", 713_000),
-    ("bazhou", "霸州市", "Bazhou City", "county", 622_000),
-    ("xianghe", "香河县", "Xianghe County", "county", 395_000),
-    ("dachang", "大厂回族自治县", "Dachang Hui Autonomous County", "county", 152_000),
-    ("guan", "固安县", "Gu'an County", "county", 512_000),
-    ("yongqing", "永清县", "Yongqing County", "county", 389_000),
-    ("wenan", "文安县", "Wen'an County", "county", 475_000),
-    ("dacheng", "大城县", "Dacheng County", "county", 437_000),
-    ("linkong", "临空经济区", "Airport Economic Zone", "other", 60_000),
-]
 
 #: code, kind, name, district, bureau domain
 ORGANISATIONS = [
@@ -74,9 +58,6 @@ def seed(*, session: Session) -> list[tuple[str, str, str]]:
     """Load the demo city once; returns the logins created (empty when already loaded)."""
     if session.exec(select(Organisation).where(Organisation.code == "GOV")).first():
         return []
-    for code, name_zh, name_en, area, population in DISTRICTS:
-        session.add(District(code=code, name_zh=name_zh, name_en=name_en, area=area, population=population))
-    session.flush()
     for code, kind, name, district, domain in ORGANISATIONS:
         directory.create_org(session=session, code=code, kind=kind, name=name, district_code=district, domain=domain)
     logins = []

@@ -32,13 +32,14 @@ class InboxItem:
 def items_for(*, session: Session, user: User) -> list[InboxItem]:
     items: list[InboxItem] = []
     for flow in FLOWS.values():
-        sources = sorted({t.source for t in flow.transitions if user.role in t.roles})
+        awaited = [t for t in flow.transitions if t.awaited and user.role in t.roles]
+        sources = sorted({t.source for t in awaited})
         for source in sources:
             candidates = list(session.exec(scope.enterprise_rows_query(session, user, flow.model)
                                            .where(flow.model.status == source).order_by(flow.model.id).limit(LIMIT)))
             waiting = []
             for row in candidates:
-                actions = tuple(t.action for t in flow.transitions if t.source == source and user.role in t.roles
+                actions = tuple(t.action for t in awaited if t.source == source
                                 and engine.may_take(session, user, flow, row, t.action))
                 if actions:
                     waiting.append((row, actions))

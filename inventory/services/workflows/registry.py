@@ -39,6 +39,8 @@ class Transition:
     by: str | None = None
     at: str | None = None
     note: str | None = None
+    #: whether a row waiting for this action is in the taker's inbox (calling a count off is possible, not awaited)
+    awaited: bool = True
 
 
 @dataclass(frozen=True)

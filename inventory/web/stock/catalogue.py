@@ -6,15 +6,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlmodel import select
 from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from inventory import scope
 from inventory.db import get_session
-from inventory.models import Material, Organisation
-from inventory.core.vocab import OrgKind
+from inventory.services.stock import queries
 from inventory.services.stock import catalogue
 from inventory.core.errors import DomainError
 from inventory.core.vocab import Category, StockPolicy, StorageClass
@@ -45,13 +43,9 @@ def _labels() -> dict:
 @login_required
 def index():
     session = get_session()
-    query = scope.materials_query(session, current_user)
     category = request.args.get("category", "")
-    if category in Category.values():
-        query = query.where(Material.category == category)
-    materials = list(session.exec(query.order_by(Material.category, Material.code)))
-    bureaus = dict(session.execute(
-        select(Organisation.id, Organisation.name).where(Organisation.kind == OrgKind.bureau)).all())
+    materials, bureaus = queries.catalogue(session=session, actor=current_user,
+                                           category=category if category in Category.values() else None)
     editable = {m.id for m in materials if scope.may_change_material(current_user, "update", m.bureau_id)}
     return render_template("stock/catalogue/index.html", materials=materials, bureaus=bureaus, category=category,
                            editable=editable, can_create=scope.can(current_user, "create", "material"), **_labels())
@@ -81,7 +75,7 @@ def create():
 @login_required
 def edit(code: str):
     session = get_session()
-    material = session.exec(scope.materials_query(session, current_user).where(Material.code == code)).first()
+    material = queries.material(session=session, actor=current_user, code=code)
     if material is None:
         abort(404)
     form = MaterialForm(obj=material)

@@ -6,16 +6,18 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlmodel import select
 
 from inventory import scope
 from inventory.db import get_session
-from inventory.models import CountMismatch, Facility, StockCount
+from inventory.services.stock import queries
 from inventory.services.stock import counts
 from inventory.core import settings
+from inventory.core.vocab import WorkflowAction
+from inventory.services.stock.flows import COUNT
+from inventory.services.workflows import engine
 from inventory.core.errors import DomainError
 from inventory.web.service_errors import show_refusal
-from inventory.web.stock.forms import ConfirmForm, CountCsvForm, DecisionForm, OpenCountForm, counted_form
+from inventory.web.stock.forms import CancelCountForm, ConfirmForm, CountCsvForm, DecisionForm, OpenCountForm, counted_form
 from inventory.services.stock.names import names_for, user_names
 from inventory.web.stock.lookups import bureau_choices, facility_choices
 
@@ -37,9 +39,7 @@ def _open_form(**kwargs) -> OpenCountForm:
 
 def _render_index(form: OpenCountForm, status: int = 200):
     session = get_session()
-    rows = list(session.exec(scope.enterprise_rows_query(session, current_user, StockCount)
-                             .order_by(StockCount.id.desc()).limit(LIST_SIZE)))
-    facilities = {f.id: f for f in session.exec(select(Facility).where(Facility.id.in_({c.facility_id for c in rows})))}
+    rows, facilities = queries.recent_counts(session=session, actor=current_user, limit=LIST_SIZE)
     return render_template("stock/counts/index.html", counts=rows, facilities=facilities, form=form,
                            can_open=scope.can(current_user, "open", "count")), status
 
@@ -70,16 +70,20 @@ def open_count():
 
 
 def _render_count(count_id: int, *, entry: FlaskForm | None = None, upload: CountCsvForm | None = None,
-                  status: int = 200):
+                  cancel: CancelCountForm | None = None, status: int = 200):
     session = get_session()
     count, views = counts.lines(session=session, actor=current_user, count_id=count_id)
-    mismatched = set(session.exec(select(CountMismatch.lot_id).where(CountMismatch.count_id == count.id)))
+    mismatched = counts.mismatched_lots(session=session, count=count)
+    steps = engine.timeline(session, flow=COUNT, row_id=count.id)
     entry = entry or counted_form([v.lot.id for v in views], {v.lot.id: v.line.counted for v in views},
                                   formdata=None)
     return render_template(
         "stock/counts/show.html", count=count, views=views, facility=counts.facility_of(session, count),
         names=names_for(session, current_user, [v.lot for v in views]), mismatched=mismatched,
         people=user_names(session, (count.opened_by, count.submitted_by, count.decided_by)),
+        steps=steps, step_people=user_names(session, (s.actor_id for s in steps)),
+        cancel=cancel or CancelCountForm(prefix="cancel", formdata=None),
+        can_cancel=engine.may_take(session, current_user, COUNT, count, WorkflowAction.cancel),
         entry=entry, upload=upload or CountCsvForm(formdata=None), submit_form=ConfirmForm(formdata=None),
         decision=DecisionForm(prefix=f"count-{count.id}", formdata=None),
         tolerance=settings.count_tolerance(),
@@ -146,3 +150,21 @@ def submit(count_id: int):
         session.commit()
         flash(_("The count is submitted to the bureau for approval."), "success")
     return redirect(url_for("counts.show", count_id=count_id))
+
+
+@bp.post("/<int:count_id>/cancel")
+@login_required
+def cancel(count_id: int):
+    """The enterprise manager or whoever opened the count calls it off, with a reason (issue 7 item 2)."""
+    session = get_session()
+    form = CancelCountForm(prefix="cancel")
+    if form.validate_on_submit():
+        try:
+            counts.cancel(session=session, actor=current_user, count_id=count_id, note=form.note.data)
+        except DomainError as error:
+            show_refusal(form, error)
+        else:
+            session.commit()
+            flash(_("The count is cancelled."), "success")
+            return redirect(url_for("counts.show", count_id=count_id))
+    return _render_count(count_id, cancel=form, status=422)

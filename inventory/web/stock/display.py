@@ -5,7 +5,6 @@ Kept out of the templates so every stock page colours and words things the same 
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 
 from flask import Flask
 from flask_login import current_user
@@ -13,7 +12,10 @@ from flask_babel import lazy_gettext as _l
 
 from inventory import scope
 from inventory.models import Lot, Material
-from inventory.core.vocab import Category, FacilityKind, LotStatus, MovementKind, RequestStatus, Role
+from inventory.core.vocab import (
+    Category, FacilityKind, InspectionResult, LotStatus, MovementKind, RequestStatus, Role, WorkflowAction,
+)
+from inventory.core.quantities import quantity_text
 from inventory.services.stock.names import material_name
 from inventory.core.clock import BUSINESS_TZ, business_today
 
@@ -45,14 +47,6 @@ def days_left(expiry: date) -> int:
     return (expiry - business_today()).days
 
 
-def quantity_text(value: Decimal | None, signed: bool = False) -> str:
-    """Thousands separators and no trailing zeros: 3,200 and 950.25 rather than 3200.000."""
-    if value is None:
-        return "—"
-    text = f"{value:+,.3f}" if signed else f"{value:,.3f}"
-    return text.rstrip("0").rstrip(".")
-
-
 def local_time(value: datetime | None) -> str:
     return value.astimezone(BUSINESS_TZ).strftime("%Y-%m-%d %H:%M:%S") if value else "—"
 
@@ -66,5 +60,6 @@ def register(app: Flask) -> None:
             "expiry_state": expiry_state, "expiry_states": EXPIRY_STATES, "days_left": days_left,
             "material_name": material_name, "LotStatus": LotStatus, "Category": Category,
             "MovementKind": MovementKind, "FacilityKind": FacilityKind, "RequestStatus": RequestStatus, "Role": Role,
+            "WorkflowAction": WorkflowAction, "InspectionResult": InspectionResult,
             "user_can": lambda action, resource: scope.can(current_user, action, resource),
         }

@@ -11,10 +11,10 @@ from inventory.services.stock import catalogue
 from inventory.services.stock import lots
 from inventory.core.errors import DomainError
 from inventory.web.service_errors import show_refusal
-from inventory.web.stock.display import quantity_text
+from inventory.core.quantities import quantity_text
 from inventory.web.stock.forms import FefoIssueForm, ReceiptForm
 from inventory.services.stock.names import names_for
-from inventory.web.stock.lookups import facility_choices, material_choices
+from inventory.web.stock.lookups import facility_choices, material_choices, materials_by_category
 
 bp = Blueprint("stock_entry", __name__, url_prefix="/stock")
 
@@ -30,7 +30,7 @@ def receive():
     _require("receive")
     session = get_session()
     form = ReceiptForm()
-    form.material.choices = material_choices(session, current_user, active_only=True)
+    form.material.choices = materials_by_category(session, current_user)
     form.facility.choices = facility_choices(session, current_user)
     if form.validate_on_submit():
         receipt = lots.Receipt(

@@ -4,17 +4,16 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func
-from sqlmodel import select
+from wtforms.fields import SelectChoice
 
 from inventory import scope
 from inventory.db import get_session
-from inventory.models import District, Facility, Lot, Organisation
+from inventory.models import Facility
 from inventory.services.stock import facilities
 from inventory.services.stock import queries
 from inventory.core.errors import DomainError
 from inventory.web.service_errors import show_refusal
-from inventory.web.stock.forms import SafetyCheckForm
+from inventory.web.stock.forms import SafetyCheckForm, StorageForm
 from inventory.services.stock.names import names_for
 
 bp = Blueprint("facilities", __name__, url_prefix="/facilities")
@@ -31,29 +30,32 @@ def _require_view() -> None:
 def index():
     _require_view()
     session = get_session()
-    rows = list(session.exec(scope.facilities_query(session, current_user).order_by(Facility.code)))
-    ids = [f.id for f in rows]
-    stock = dict(session.execute(
-        select(Lot.facility_id, func.count(Lot.id)).where(scope.lot_filter(session, current_user), Lot.on_hand > 0,
-                                                          Lot.facility_id.in_(ids)).group_by(Lot.facility_id)).all())
-    orgs = {o.id: o for o in session.exec(select(Organisation).where(
-        Organisation.id.in_({f.enterprise_id for f in rows})))}
-    districts = {d.id: d for d in session.exec(select(District))}
-    return render_template("stock/facilities/index.html", facilities=rows, lot_counts=stock, orgs=orgs,
-                           districts=districts)
+    overview = queries.facility_overview(session=session, actor=current_user)
+    return render_template("stock/facilities/index.html", facilities=overview.facilities,
+                           lot_counts=overview.lot_counts, orgs=overview.orgs, districts=overview.districts)
 
 
-def _render(code: str, form: SafetyCheckForm, status: int = 200):
+def _storage_form(facility: Facility, **kwargs) -> StorageForm:
+    form = StorageForm(prefix="storage", **kwargs)
+    form.keeper.choices = [SelectChoice("", "—")] + [
+        SelectChoice(u.username, u.display_name or u.username)
+        for u in queries.enterprise_users(session=get_session(), enterprise_id=facility.enterprise_id)]
+    return form
+
+
+def _render(code: str, form: SafetyCheckForm, status: int = 200, storage: StorageForm | None = None):
     session = get_session()
-    facility = scope.visible_facility(session, current_user, code)
-    query = queries.lots(session=session, actor=current_user,
-                               filters=queries.LotFilter(facility=facility.code))
-    lots = list(session.exec(query.where(Lot.on_hand > 0).order_by(Lot.expiry_date, Lot.id).limit(LOTS_SHOWN + 1)))
+    page = queries.facility_page(session=session, actor=current_user, code=code, lots_shown=LOTS_SHOWN)
+    facility = page.facility
+    if storage is None:
+        storage = _storage_form(facility, formdata=None, data={
+            "categories": [c for c in facility.categories.split(",") if c],
+            "keeper": page.keeper.username if page.keeper else ""})
     return render_template(
-        "stock/facilities/show.html", facility=facility, enterprise=session.get(Organisation, facility.enterprise_id),
-        district=session.get(District, facility.district_id) if facility.district_id else None,
-        lots=lots[:LOTS_SHOWN], more_lots=len(lots) > LOTS_SHOWN, names=names_for(session, current_user, lots),
-        form=form, can_check=_may_record_checks(facility),
+        "stock/facilities/show.html", facility=facility, enterprise=page.enterprise, district=page.district,
+        keeper=page.keeper, lots=page.lots, more_lots=page.more_lots,
+        names=names_for(session, current_user, page.lots), form=form, storage=storage,
+        can_check=_may_record_checks(facility),
     ), status
 
 
@@ -90,3 +92,23 @@ def record_safety(code: str):
             flash(_("The safety check is recorded."), "success")
             return redirect(url_for("facilities.show", code=facility.code))
     return _render(code, form, status=422)
+
+
+@bp.post("/<code>/storage")
+@login_required
+def declare_storage(code: str):
+    """Issue 7 item 7: the enterprise manager declares what the facility stores and names its keeper."""
+    session = get_session()
+    facility = scope.visible_facility(session, current_user, code)
+    form = _storage_form(facility)
+    if form.validate_on_submit():
+        try:
+            facilities.set_storage(session=session, actor=current_user, facility=facility,
+                                   categories=form.categories.data, keeper=form.keeper.data or None)
+        except DomainError as error:
+            show_refusal(form, error)
+        else:
+            session.commit()
+            flash(_("The storage declaration is saved."), "success")
+            return redirect(url_for("facilities.show", code=facility.code))
+    return _render(code, SafetyCheckForm(obj=facility, formdata=None), status=422, storage=form)

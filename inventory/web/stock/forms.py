@@ -10,18 +10,20 @@ from collections.abc import Iterable
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField, DateField, DecimalField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField,
+)
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from inventory.services.stock.facilities import SAFETY
-from inventory.core.vocab import SummaryGroup
+from inventory.core.vocab import Category, InspectionResult, SummaryGroup
 
 ALL = SelectChoice("", "—")
 
 
 class LotFilterForm(FlaskForm):
-    """Read from the query string; ``after_*`` carry the keyset cursor."""
+    """Read from the query string; ``cursor`` is the keyset cursor of the next page (services/paging.py)."""
 
     class Meta:
         csrf = False
@@ -33,8 +35,7 @@ class LotFilterForm(FlaskForm):
     status = SelectField(_l("Status"), choices=[ALL], default="")
     expiring_within_days = IntegerField(_l("Expiring within (days)"), validators=[Optional()])
     limit = IntegerField(_l("Rows per page"), validators=[Optional(), NumberRange(min=1, max=200)])
-    after_date = DateField(validators=[Optional()])
-    after_id = IntegerField(validators=[Optional()])
+    cursor = StringField(validators=[Optional(), Length(max=200)])
 
 
 class SummaryForm(FlaskForm):
@@ -55,7 +56,9 @@ class ReceiptForm(FlaskForm):
                             description=_l("Leave empty to derive it from the material's shelf life."))
     received_on = DateField(_l("Received on"), validators=[Optional()], description=_l("Today when left empty."))
     quality_grade = StringField(_l("Quality grade"), validators=[Length(max=32)], default="")
-    inspection_result = StringField(_l("Inspection result"), validators=[Length(max=255)], default="")
+    inspection_result = SelectField(_l("Inspection result"), default=InspectionResult.passed,
+                                    choices=[SelectChoice(k, v) for k, v in InspectionResult.labels().items()],
+                                    description=_l("Failed stock is received quarantined, pending stock on quality hold."))
     note = StringField(_l("Note"), validators=[Length(max=500)], default="")
     submit = SubmitField(_l("Receive"))
 
@@ -82,12 +85,20 @@ class HoldForm(FlaskForm):
     submit = SubmitField(_l("Change status"))
 
 
+class RelocateForm(FlaskForm):
+    """A new store room or stack inside the same facility (专仓专垛); a move to another facility is a transfer."""
+
+    position = StringField(_l("Store room / stack"), validators=[DataRequired(), Length(max=64)])
+    reason = StringField(_l("Reason"), validators=[Length(max=500)], default="")
+    submit = SubmitField(_l("Relocate"))
+
+
 class TransferForm(FlaskForm):
     to_facility = StringField(_l("To facility (code)"), validators=[DataRequired(), Length(max=32)],
                               render_kw={"list": "transfer-targets", "autocomplete": "off"})
     quantity = DecimalField(_l("Quantity"), validators=[InputRequired()])
     reason = StringField(_l("Reason"), validators=[Length(max=500)], default="",
-                         description=_l("Needed when the stock leaves the enterprise or the district."))
+                         description=_l("Every move to another facility waits for the bureau's approval."))
     submit = SubmitField(_l("Transfer"))
 
 
@@ -112,6 +123,20 @@ class SafetyCheckForm(FlaskForm):
 
     def checks(self) -> dict:
         return {name: self[name].data for name in SAFETY}
+
+
+class CancelCountForm(FlaskForm):
+    note = StringField(_l("Why is the count cancelled?"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("Cancel the count"))
+
+
+class StorageForm(FlaskForm):
+    """What a facility is declared to store and who keeps it; the keeper's choices are the enterprise's users."""
+
+    categories = SelectMultipleField(_l("Material categories stored"), validators=[DataRequired()],
+                                     choices=[SelectChoice(k, v) for k, v in Category.labels().items()])
+    keeper = SelectField(_l("Keeper"), choices=[], default="")
+    submit = SubmitField(_l("Save storage declaration"))
 
 
 class OpenCountForm(FlaskForm):

@@ -1,39 +1,40 @@
-"""Names for the ids on a page and choices for the select boxes, always through scope."""
+"""Choices for the select boxes, from the rows the stock query service lets the user see."""
 from __future__ import annotations
 
-
-from sqlmodel import Session, select
+from sqlmodel import Session
 from wtforms.fields import SelectChoice
 
-from inventory import scope
-from inventory.models import Facility, Material, Organisation, User
-from inventory.core.vocab import OrgKind
 from inventory.core.vocab import Category, LotStatus
+from inventory.models import User
+from inventory.services.stock import queries
 from inventory.services.stock.names import material_name
 
 
-def material_choices(session: Session, user: User, *, active_only: bool = False) -> list[SelectChoice]:
-    query = scope.materials_query(session, user).order_by(Material.category, Material.code)
-    if active_only:
-        query = query.where(Material.active)
-    return [SelectChoice(m.code, f"{m.code} · {material_name(m)} ({m.unit})") for m in session.exec(query)]
+def material_choices(session: Session, user: User) -> list[SelectChoice]:
+    return [SelectChoice(m.code, f"{m.code} · {material_name(m)} ({m.unit})")
+            for m in queries.materials(session=session, actor=user)]
+
+
+def materials_by_category(session: Session, user: User) -> dict[str, list[SelectChoice]]:
+    """Active materials grouped by category (option groups), named in the reader's language."""
+    groups: dict[str, list[SelectChoice]] = {}
+    for m in queries.materials(session=session, actor=user, active_only=True):
+        groups.setdefault(str(Category.label_of(m.category)), []).append(
+            SelectChoice(m.code, f"{material_name(m)} · {m.code} ({m.unit})"))
+    return groups
 
 
 def facility_choices(session: Session, user: User) -> list[SelectChoice]:
-    query = scope.facilities_query(session, user).where(Facility.active).order_by(Facility.code)
-    return [SelectChoice(f.code, f"{f.code} · {f.name}") for f in session.exec(query)]
+    return [SelectChoice(f.code, f"{f.code} · {f.name}") for f in queries.active_facilities(session=session, actor=user)]
 
 
 def enterprise_choices(session: Session, user: User) -> list[SelectChoice]:
-    query = (scope.organisations_query(session, user).where(Organisation.kind == OrgKind.enterprise)
-             .order_by(Organisation.code))
-    return [SelectChoice(o.code, o.name) for o in session.exec(query)]
+    return [SelectChoice(o.code, o.name) for o in queries.enterprises(session=session, actor=user)]
 
 
 def bureau_choices(session: Session) -> list[SelectChoice]:
-    """Blank first: a count covers every material unless one bureau's are chosen."""
-    query = select(Organisation).where(Organisation.kind == OrgKind.bureau).order_by(Organisation.code)
-    return [SelectChoice("", "—")] + [SelectChoice(o.code, o.name) for o in session.exec(query)]
+    """Blank first: the facility's only bureau, or the one an inspector belongs to, is then taken."""
+    return [SelectChoice("", "—")] + [SelectChoice(o.code, o.name) for o in queries.bureaus(session=session)]
 
 
 def category_choices() -> list[SelectChoice]:

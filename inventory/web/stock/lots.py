@@ -8,20 +8,24 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import and_, or_
-from sqlmodel import select
 
 from inventory import scope
 from inventory.db import get_session
-from inventory.models import Adjustment, Facility, Lot, Material, Movement, Organisation, Transfer
+from inventory.models import Lot, Movement
 from inventory.services.stock import lots
 from inventory.services.stock import queries
+from inventory.services import paging
 from inventory.services.stock import transfers
 from inventory.core.errors import DomainError
 from inventory.web.service_errors import mark_fields, show_refusal
-from inventory.web.stock.forms import ALL, AdjustmentForm, HoldForm, IssueForm, LotFilterForm, TransferForm
+from inventory.services.stock.flows import ADJUSTMENT, TRANSFER
+from inventory.services.workflows import engine
+from inventory.services.workflows.registry import FLOWS
+from inventory.web.stock.forms import (
+    ALL, AdjustmentForm, HoldForm, IssueForm, LotFilterForm, RelocateForm, TransferForm,
+)
 from inventory.core.vocab import LotStatus
-from inventory.web.stock.display import quantity_text
+from inventory.core.quantities import quantity_text
 from inventory.services.stock.names import names_for, user_names
 from inventory.web.stock.lookups import (
     category_choices, enterprise_choices, facility_choices, material_choices, status_choices,
@@ -67,21 +71,19 @@ def lot_list():
         except DomainError as error:
             mark_fields(form, error)
         else:
-            if form.after_date.data and form.after_id.data:
-                query = query.where(or_(Lot.expiry_date > form.after_date.data,
-                                        and_(Lot.expiry_date == form.after_date.data, Lot.id > form.after_id.data)))
-            limit = form.limit.data or PAGE_SIZE
-            rows = list(session.exec(query.order_by(Lot.expiry_date, Lot.id).limit(limit + 1)))
-            if len(rows) > limit:
-                rows = rows[:limit]
-                next_args = {**request.args.to_dict(), "after_date": rows[-1].expiry_date.isoformat(),
-                             "after_id": rows[-1].id}
+            try:
+                rows, cursor = paging.page(session, query, [Lot.expiry_date, Lot.id], limit=form.limit.data or PAGE_SIZE,
+                                           cursor=form.cursor.data or None)
+            except DomainError as error:
+                mark_fields(form, error)
+            else:
+                next_args = {**request.args.to_dict(), "cursor": cursor} if cursor else None
     return render_template("stock/lots.html", form=form, lots=rows, names=names_for(session, current_user, rows),
-                           next_args=next_args, first_args=_without_cursor() if form.after_id.data else None)
+                           next_args=next_args, first_args=_without_cursor() if form.cursor.data else None)
 
 
 def _without_cursor() -> dict[str, str]:
-    return {k: v for k, v in request.args.items() if k not in ("after_date", "after_id")}
+    return {k: v for k, v in request.args.items() if k != "cursor"}
 
 
 class LotForms:
@@ -92,31 +94,31 @@ class LotForms:
         self.adjust = submitted.get("adjust") or AdjustmentForm(prefix="adjust", formdata=None)
         self.hold = submitted.get("hold") or HoldForm(prefix="hold", formdata=None)
         self.transfer = submitted.get("transfer") or TransferForm(prefix="transfer", formdata=None)
+        self.relocate = submitted.get("relocate") or RelocateForm(prefix="relocate", formdata=None)
 
 
 def _render_lot(lot_id: int, forms: LotForms, status: int = 200):
     session = get_session()
-    lot = scope.visible_lot(session, current_user, lot_id)
-    after_seq = request.args.get("after_seq", type=int) or 0
-    movements = list(session.exec(select(Movement).where(Movement.lot_id == lot.id, Movement.seq > after_seq)
-                                  .order_by(Movement.seq).limit(LEDGER_PAGE + 1)))
-    later = movements[LEDGER_PAGE - 1].seq if len(movements) > LEDGER_PAGE else None
-    movements = movements[:LEDGER_PAGE]
-    targets = list(session.exec(scope.facilities_query(session, current_user)
-                                .where(Facility.id != lot.facility_id).order_by(Facility.code)))
-    pending_transfers = list(session.exec(scope.enterprise_rows_query(session, current_user, Transfer)
-                                          .where(Transfer.lot_id == lot.id, Transfer.status == "pending")))
-    pending_adjustments = list(session.exec(scope.enterprise_rows_query(session, current_user, Adjustment)
-                                            .where(Adjustment.lot_id == lot.id, Adjustment.status == "pending")))
+    page = queries.lot_page(session=session, actor=current_user, lot_id=lot_id,
+                            after_seq=min(request.args.get("after_seq", type=int) or 0, 2**31 - 1),
+                            ledger_page=LEDGER_PAGE)
+    lot, movements, pending_transfers, pending_adjustments = (page.lot, page.movements, page.pending_transfers,
+                                                              page.pending_adjustments)
+    references = queries.movement_references(session=session, movements=movements)
+    timelines = {**{("transfer", t.id): engine.timeline(session, flow=TRANSFER, row_id=t.id) for t in pending_transfers},
+                 **{("adjustment", a.id): engine.timeline(session, flow=ADJUSTMENT, row_id=a.id)
+                    for a in pending_adjustments}}
     return render_template(
-        "stock/lot.html", lot=lot, material=session.get(Material, lot.material_id),
-        facility=session.get(Facility, lot.facility_id), enterprise=session.get(Organisation, lot.enterprise_id),
-        movements=movements, actors=user_names(session, (m.actor_id for m in movements)), later=later,
-        forms=forms, transfer_targets=targets, pending_transfers=pending_transfers,
+        "stock/lot.html", lot=lot, flows=FLOWS, material=page.material, facility=page.facility,
+        enterprise=page.enterprise, movements=movements, later=page.later, references=references,
+        actors=user_names(session, [m.actor_id for m in movements]
+                          + [i for r in references.values() for i in (r.requested_by, r.decided_by)]),
+        forms=forms, transfer_targets=page.transfer_targets, pending_transfers=pending_transfers,
         pending_adjustments=pending_adjustments,
-        facility_codes={f.id: f.code for f in targets},
+        timelines=timelines, step_people=user_names(session, (s.actor_id for steps in timelines.values() for s in steps)),
+        held_by=page.held_by, facility_codes={f.id: f.code for f in page.transfer_targets},
         can={action: scope.can(current_user, action, resource) for action, resource in
-             (("issue", "lot"), ("adjust", "lot"), ("hold", "lot"), ("request", "transfer"))},
+             (("issue", "lot"), ("adjust", "lot"), ("hold", "lot"), ("request", "transfer"), ("relocate", "lot"))},
     ), status
 
 
@@ -181,6 +183,18 @@ def hold(lot_id: int):
     if lot is None:
         return _render_lot(lot_id, LotForms(hold=form), status=422)
     flash(_("The lot's status is now: %(status)s.", status=LotStatus.label_of(lot.status)), "success")
+    return _back(lot_id)
+
+
+@bp.post("/lots/<int:lot_id>/relocate")
+@login_required
+def relocate(lot_id: int):
+    form = RelocateForm(prefix="relocate")
+    lot = _run(form, lambda f: lots.relocate(session=get_session(), actor=current_user, lot_id=lot_id,
+                                             position=f.position.data, reason=f.reason.data))
+    if lot is None:
+        return _render_lot(lot_id, LotForms(relocate=form), status=422)
+    flash(_("The lot is now at %(position)s.", position=lot.position), "success")
     return _back(lot_id)
 
 
