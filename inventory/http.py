@@ -28,10 +28,16 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
 
 
 def http_error_response(error: HTTPException) -> Response:
-    """Also used by the app-level handler for /api/ paths that matched no route (404, 405)."""
+    """Also used by the app-level handler for /api/ paths that matched no route (404, 405).
+
+    The exception's own headers are kept (a 405 says which methods the path allows in ``Allow``)."""
     get_session().rollback()
     status = error.code or 500
-    return error_response(status, _HTTP_CODES.get(status, "error"), error.description or error.name)
+    response = error_response(status, _HTTP_CODES.get(status, "error"), error.description or error.name)
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def _closing(chunks: Iterator[str], session: Session | None) -> Iterator[str]:

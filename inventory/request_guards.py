@@ -1,4 +1,5 @@
-"""Input no layer below should ever see: NUL characters, which PostgreSQL text cannot store."""
+"""Input no layer below should ever see: NUL characters, which PostgreSQL text cannot store, and request
+ids longer than the audit column that keeps them."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,6 +8,9 @@ from flask import request
 from werkzeug.exceptions import BadRequest
 
 NUL = "\x00"
+#: the length of ``audit_event.request_id``; a longer ``X-Request-Id`` is refused, not cut, so the id a
+#: client logs is always the one stored with the audit events it caused (docs/api.md)
+MAX_REQUEST_ID = 64
 
 
 def contains_nul(value: Any) -> bool:
@@ -27,3 +31,9 @@ def reject_nul_characters() -> None:
                                                                              "multipart/form-data"}:
         if any(contains_nul(v) for v in request.form.values()):
             raise BadRequest("the form contains a NUL character")
+
+
+def reject_long_request_id() -> None:
+    """A 400 for an ``X-Request-Id`` the audit trail could not store whole."""
+    if len(request.headers.get("X-Request-Id", "")) > MAX_REQUEST_ID:
+        raise BadRequest(f"X-Request-Id is longer than {MAX_REQUEST_ID} characters")

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response, current_app, make_response, request
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
@@ -45,7 +46,7 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
             session.rollback()
             raise Conflict("a request with this Idempotency-Key is in progress", code="idempotency_in_progress") from None
         try:
-            response = make_response(view(*args, **kwargs))
+            response = _as_response(view(*args, **kwargs))
         except BaseException:
             session.rollback()
             session.delete(session.get(IdempotencyRecord, record.id))
@@ -55,6 +56,14 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
         return response
 
     return wrapper
+
+
+def _as_response(result: Any) -> Response:
+    """The view's result as a Response, so it can be stored: a schema instance is serialised as spectree would."""
+    body, *status_and_headers = result if isinstance(result, tuple) else (result,)
+    if isinstance(body, BaseModel):
+        body = current_app.response_class(body.model_dump_json(), mimetype="application/json")
+    return make_response(body, *status_and_headers)
 
 
 def _replay(stored: IdempotencyRecord) -> Response:

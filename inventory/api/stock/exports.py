@@ -5,50 +5,46 @@ from typing import Literal
 
 from flask import request
 from flask_babel import get_locale
-from pydantic import BaseModel, Field
-from spectree import Response
 
 from inventory.api.auth import current_user
 from inventory.api.blueprint import bp
-from inventory.api.schemas import ErrorBody
-from inventory.api.spec import spec
+from inventory.api.schemas import Query, errors
+from inventory.api.spec import file_download, spec
+from inventory.api.stock.lots import LotFilters
+from inventory.core.vocab import SummaryGroup
 from inventory.db import get_session
+from inventory.http import XLSX_MIMETYPE, download
 from inventory.services.stock import exports
-from inventory.services.stock import queries
-from inventory.http import download
 
-ERRORS = {"HTTP_403": ErrorBody, "HTTP_422": ErrorBody}
+FILES = ("text/csv", XLSX_MIMETYPE)
 
 
-class LotExportQuery(BaseModel):
+class FileFormat(Query):
     format: Literal["csv", "xlsx"] = "csv"
-    material: str | None = Field(default=None, description="material code")
-    enterprise: str | None = Field(default=None, description="organisation code")
-    facility: str | None = Field(default=None, description="facility code")
-    category: str | None = None
-    status: str | None = None
-    expiring_within_days: int | None = Field(default=None, ge=0)
 
 
-class SummaryExportQuery(BaseModel):
-    format: Literal["csv", "xlsx"] = "csv"
-    group_by: Literal["material", "enterprise", "district", "category"] = "material"
+class LotExportQuery(LotFilters, FileFormat):
+    pass
+
+
+class SummaryExportQuery(FileFormat):
+    group_by: SummaryGroup = SummaryGroup.material
 
 
 @bp.get("/lots/export")
-@spec.validate(query=LotExportQuery, resp=Response(**ERRORS), tags=["exports"])
+@spec.validate(query=LotExportQuery, resp=errors(403, 422), tags=["exports"])
+@file_download(*FILES)
 def export_lots():
     """The lots visible to the caller as a CSV or XLSX file, filtered like `GET /lots`, earliest expiry first."""
-    query = request.context.query
-    filters = queries.LotFilter(**query.model_dump(exclude={"format"}))
-    session = get_session()
-    table = exports.lot_table(session=session, actor=current_user(), filters=filters, fmt=query.format,
+    query, session = request.context.query, get_session()
+    table = exports.lot_table(session=session, actor=current_user(), filters=query.lot_filter(), fmt=query.format,
                               language=str(get_locale()))
     return download(table, query.format, session=session)
 
 
 @bp.get("/stock/summary/export")
-@spec.validate(query=SummaryExportQuery, resp=Response(**ERRORS), tags=["exports"])
+@spec.validate(query=SummaryExportQuery, resp=errors(403, 422), tags=["exports"])
+@file_download(*FILES)
 def export_summary():
     """The stock summary (`?group_by=`) as a CSV or XLSX file."""
     query = request.context.query

@@ -1,13 +1,11 @@
-"""Lots, their ledger, holds, FEFO picking and the stock summary over the API."""
+"""Lots, their ledger, holds, FEFO picking and issuing, and the stock summary over the API."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from flask import jsonify, request
-from pydantic import Field
-from spectree import Response
+from flask import request
+from pydantic import BaseModel, Field
 from sqlmodel import select
 
 from inventory import scope
@@ -15,164 +13,275 @@ from inventory.api.auth import current_user
 from inventory.api.blueprint import bp
 from inventory.api.idempotency import idempotent
 from inventory.api.pagination import page
-from inventory.api.schemas import ErrorBody, StrictBody, decimal_text, iso_or_none
+from inventory.api.schemas import (
+    Blank, Out, PageQuery, PositiveQuantity, Quantity, QuantityIn, Query, StrictBody, Timestamp, errors, page_of,
+)
 from inventory.api.spec import spec
+from inventory.core.vocab import Category, InspectionResult, LotStatus, MovementKind, RequestStatus, SummaryGroup
 from inventory.db import get_session
-from inventory.models import Adjustment, Lot, Movement
-from inventory.services.stock import catalogue
-from inventory.services.stock import ledger
-from inventory.services.stock import lots
-from inventory.services.stock import queries
+from inventory.models import Lot, Movement
+from inventory.services.stock import catalogue, lots, queries
 from inventory.services.stock.names import names_for
 
-ERRORS = {"HTTP_403": ErrorBody, "HTTP_404": ErrorBody, "HTTP_409": ErrorBody, "HTTP_422": ErrorBody}
+BODY = (400, 413, 415, 422)
+Note = Annotated[str, Field(max_length=500)]
+MaterialCode = Annotated[str, Field(min_length=1, max_length=32, description="material code")]
 
 
 class LotCreate(StrictBody):
-    material: str = Field(min_length=1, max_length=32, description="material code")
+    material: MaterialCode
     facility: str = Field(min_length=1, max_length=32, description="facility code")
     lot_code: str = Field(min_length=1, max_length=64)
-    quantity: Decimal = Field(gt=0, max_digits=18, decimal_places=3)
-    production_date: date | None = None
+    quantity: PositiveQuantity
+    production_date: date | None = Field(default=None, description="not after the day received")
     expiry_date: date | None = Field(default=None, description="derived from the shelf life when omitted")
-    received_on: date | None = None
+    received_on: date | None = Field(default=None, description="from 2000-01-01 to today; default today")
     quality_grade: str = Field(default="", max_length=32)
-    inspection_result: str = Field(default="", max_length=255)
-    note: str = Field(default="", max_length=500)
+    inspection_result: InspectionResult = Field(
+        default=InspectionResult.passed, description="failed: received quarantined; pending: on quality hold")
+    note: Note = ""
+
+
+class LotOut(Out):
+    id: int
+    lot_code: str
+    material: str | None = Field(description="material code")
+    facility: str | None = Field(description="facility code")
+    enterprise: str | None = Field(description="organisation code")
+    quantity_received: Quantity
+    on_hand: Quantity
+    production_date: date | None
+    expiry_date: date
+    received_on: date
+    quality_grade: str
+    inspection_result: str
+    status: LotStatus
 
 
 class MovementCreate(StrictBody):
-    kind: Literal["issue", "adjustment"]
-    quantity: Decimal = Field(max_digits=18, decimal_places=3,
-                              description="issue: positive amount taken out; adjustment: signed change")
-    note: str = Field(default="", max_length=500)
+    kind: Literal[MovementKind.issue, MovementKind.adjustment]
+    quantity: QuantityIn = Field(description="issue: positive amount taken out; adjustment: signed change")
+    note: Note = ""
+
+
+class MovementOut(Out):
+    id: int
+    lot_id: int
+    seq: int
+    kind: MovementKind
+    quantity: Quantity
+    on_hand_after: Quantity
+    at: Timestamp
+    actor_id: int | None
+    ref_type: str | None
+    ref_id: int | None
+    note: str
+    hash: str
+
+
+class AdjustmentOut(Out):
+    id: int
+    lot_id: int
+    quantity: Quantity
+    note: str
+    status: RequestStatus
+    requested_by: int
+    decided_by: int | None
+    decision_note: str
+    movement_id: int | None
+    created_at: Timestamp
+
+
+class PendingAdjustment(BaseModel):
+    """A change beyond the tolerance: it waits for the bureau and has moved no stock yet."""
+
+    adjustment: AdjustmentOut
 
 
 class HoldBody(StrictBody):
-    status: Literal["quality_hold", "quarantined", "available"]
+    status: Literal[LotStatus.quality_hold, LotStatus.quarantined, LotStatus.available]
     reason: str = Field(min_length=1, max_length=500)
+
+
+class LotFilters(Query):
+    """The filters of `GET /lots` and its export; blank values are ignored."""
+
+    material: Annotated[str, Blank] = Field(default=None, max_length=32, description="material code")
+    enterprise: Annotated[str, Blank] = Field(default=None, max_length=32, description="organisation code")
+    facility: Annotated[str, Blank] = Field(default=None, max_length=32, description="facility code")
+    category: Annotated[Category, Blank] = None
+    status: Annotated[LotStatus, Blank] = None
+    expiring_within_days: Annotated[int, Blank] = Field(
+        default=None, ge=0, le=queries.MAX_EXPIRY_DAYS, description="lots with stock expiring within so many days")
+
+    def lot_filter(self) -> queries.LotFilter:
+        return queries.LotFilter(**self.model_dump(include=set(LotFilters.model_fields)))
+
+
+class LotQuery(LotFilters, PageQuery):
+    pass
+
+
+class FefoQuery(Query):
+    material: MaterialCode
+    quantity: Annotated[PositiveQuantity, Blank] = Field(default=None, description="how much is needed; default: all")
+
+
+class FefoPick(BaseModel):
+    lot: LotOut
+    take: Quantity
+
+
+class FefoPlan(BaseModel):
+    items: list[FefoPick]
+
+
+class FefoIssue(StrictBody):
+    material: MaterialCode
+    quantity: PositiveQuantity
+    note: Note = ""
+
+
+class FefoIssued(BaseModel):
+    """One issue movement per lot taken from, earliest expiry first."""
+
+    items: list[MovementOut]
+
+
+class SummaryQuery(Query):
+    group_by: SummaryGroup = SummaryGroup.material
+
+
+class SummaryRow(Out):
+    key: str
+    name: str
+    unit: str | None
+    lot_count: int
+    on_hand: Quantity
+    plan_quantity: Quantity | None = Field(description="null until annual plans exist")
+    coverage: Quantity | None = Field(description="null until annual plans exist")
+
+
+class Summary(BaseModel):
+    items: list[SummaryRow]
+
+
+LotPage, MovementPage = page_of(LotOut), page_of(MovementOut)
 
 
 class LotCodes:
     """Codes for the ids on one page of lots, from the one name loader."""
 
     def __init__(self, rows: list[Lot]):
-        session = get_session()
-        names = names_for(session, current_user(), rows)
+        names = names_for(get_session(), current_user(), rows)
         self.materials = {i: m.code for i, m in names.materials.items()}
         self.facilities = {i: f.code for i, f in names.facilities.items()}
         self.orgs = {i: o.code for i, o in names.orgs.items()}
 
-    def lot(self, lot: Lot) -> dict:
-        return {"id": lot.id, "lot_code": lot.lot_code, "material": self.materials.get(lot.material_id),
-                "facility": self.facilities.get(lot.facility_id), "enterprise": self.orgs.get(lot.enterprise_id),
-                "quantity_received": decimal_text(lot.quantity_received), "on_hand": decimal_text(lot.on_hand),
-                "production_date": iso_or_none(lot.production_date), "expiry_date": lot.expiry_date.isoformat(),
-                "received_on": lot.received_on.isoformat(), "quality_grade": lot.quality_grade,
-                "inspection_result": lot.inspection_result, "status": lot.status}
+    def lot(self, lot: Lot) -> LotOut:
+        return LotOut.model_validate({
+            **{name: getattr(lot, name) for name in LotOut.model_fields if hasattr(lot, name)},
+            "material": self.materials.get(lot.material_id), "facility": self.facilities.get(lot.facility_id),
+            "enterprise": self.orgs.get(lot.enterprise_id)})
 
 
-def lot_public(lot: Lot) -> dict:
+def lot_out(lot: Lot) -> LotOut:
     return LotCodes([lot]).lot(lot)
 
 
-def movement_public(m: Movement) -> dict:
-    return {"id": m.id, "lot_id": m.lot_id, "seq": m.seq, "kind": m.kind, "quantity": decimal_text(m.quantity),
-            "on_hand_after": decimal_text(m.on_hand_after), "at": m.at.isoformat(), "actor_id": m.actor_id,
-            "ref_type": m.ref_type, "ref_id": m.ref_id, "note": m.note, "hash": m.hash}
-
-
-def adjustment_public(a: Adjustment) -> dict:
-    return {"id": a.id, "lot_id": a.lot_id, "quantity": decimal_text(a.quantity), "note": a.note,
-            "status": a.status, "requested_by": a.requested_by, "decided_by": a.decided_by,
-            "decision_note": a.decision_note, "movement_id": a.movement_id, "created_at": a.created_at.isoformat()}
-
-
 @bp.get("/lots")
-@spec.validate(tags=["stock"])
+@spec.validate(query=LotQuery, resp=errors(422, HTTP_200=LotPage), tags=["stock"])
 def list_lots():
     """Lots visible to the caller, earliest expiry first
     (`?material=&enterprise=&facility=&category=&status=&expiring_within_days=`)."""
-    filters = queries.LotFilter.from_args(request.args)
-    query = queries.lots(session=get_session(), actor=current_user(), filters=filters)
-    result = page(query, [Lot.expiry_date, Lot.id], lambda lot: lot)
-    names = LotCodes(result["items"])
-    result["items"] = [names.lot(lot) for lot in result["items"]]
-    return jsonify(result)
+    params = request.context.query
+    query = queries.lots(session=get_session(), actor=current_user(), filters=params.lot_filter())
+    rows, cursor = page(query, [Lot.expiry_date, Lot.id], params)
+    names = LotCodes(rows)
+    return LotPage(items=[names.lot(lot) for lot in rows], next_cursor=cursor)
 
 
 @bp.post("/lots")
-@spec.validate(json=LotCreate, resp=Response(**ERRORS), tags=["stock"])
+@spec.validate(json=LotCreate, resp=errors(*BODY, 403, 409, HTTP_201=LotOut), tags=["stock"])
 @idempotent
 def create_lot():
     """Receive a lot into a facility of the caller's enterprise (records a `receipt` movement)."""
     body, session = request.context.json, get_session()
     lot = lots.receive_lot(session=session, actor=current_user(), receipt=lots.Receipt(**body.model_dump()))
     session.commit()
-    return jsonify(lot_public(lot)), 201
+    return lot_out(lot), 201
 
 
 @bp.get("/lots/<int:lot_id>")
-@spec.validate(resp=Response(HTTP_404=ErrorBody), tags=["stock"])
+@spec.validate(resp=errors(404, HTTP_200=LotOut), tags=["stock"])
 def get_lot(lot_id: int):
     """One lot (404 when it does not exist or is not visible to the caller)."""
-    return jsonify(lot_public(scope.visible_lot(get_session(), current_user(), lot_id)))
+    return lot_out(scope.visible_lot(get_session(), current_user(), lot_id))
 
 
 @bp.post("/lots/<int:lot_id>/movements")
-@spec.validate(json=MovementCreate, resp=Response(**ERRORS), tags=["stock"])
+@spec.validate(json=MovementCreate, resp=errors(*BODY, 403, 404, 409, HTTP_201=MovementOut,
+                                                 HTTP_202=PendingAdjustment), tags=["stock"])
 @idempotent
 def create_movement(lot_id: int):
-    """Issue from or adjust a lot. A write-down beyond the tolerance answers 202 with a pending adjustment."""
+    """Issue from or adjust a lot. An adjustment beyond the tolerance answers 202 with a pending adjustment."""
     body, session, user = request.context.json, get_session(), current_user()
-    if body.kind == "issue":
+    if body.kind == MovementKind.issue:
         result = lots.issue(session=session, actor=user, lot_id=lot_id, amount=body.quantity, note=body.note)
     else:
         result = lots.adjust(session=session, actor=user, lot_id=lot_id, amount=body.quantity, note=body.note)
     session.commit()
     if isinstance(result, Movement):
-        return jsonify(movement_public(result)), 201
-    return jsonify({"adjustment": adjustment_public(result)}), 202
+        return MovementOut.model_validate(result), 201
+    return PendingAdjustment(adjustment=AdjustmentOut.model_validate(result)), 202
 
 
 @bp.get("/lots/<int:lot_id>/movements")
-@spec.validate(resp=Response(HTTP_404=ErrorBody), tags=["stock"])
+@spec.validate(query=PageQuery, resp=errors(404, 422, HTTP_200=MovementPage), tags=["stock"])
 def list_movements(lot_id: int):
     """The lot's ledger, oldest first."""
-    session = get_session()
-    lot = scope.visible_lot(session, current_user(), lot_id)
-    return jsonify(page(select(Movement).where(Movement.lot_id == lot.id), [Movement.seq], movement_public))
+    lot = scope.visible_lot(get_session(), current_user(), lot_id)
+    rows, cursor = page(select(Movement).where(Movement.lot_id == lot.id), [Movement.seq], request.context.query)
+    return MovementPage(items=rows, next_cursor=cursor)
 
 
 @bp.post("/lots/<int:lot_id>/hold")
-@spec.validate(json=HoldBody, resp=Response(**ERRORS), tags=["stock"])
+@spec.validate(json=HoldBody, resp=errors(*BODY, 403, 404, 409, HTTP_200=LotOut), tags=["stock"])
 def hold_lot(lot_id: int):
     """Put a lot on quality hold or quarantine, or release it."""
     body, session = request.context.json, get_session()
     lot = lots.set_hold(session=session, actor=current_user(), lot_id=lot_id, status=body.status, reason=body.reason)
     session.commit()
-    return jsonify(lot_public(lot))
+    return lot_out(lot)
 
 
 @bp.get("/stock/fefo")
-@spec.validate(tags=["stock"])
+@spec.validate(query=FefoQuery, resp=errors(422, HTTP_200=FefoPlan), tags=["stock"])
 def fefo():
-    """First expiry, first out: which lots to take `?quantity=` of `?material=` from."""
-    session, user = get_session(), current_user()
-    material = catalogue.material_by_code(session, request.args.get("material", ""))
-    raw = request.args.get("quantity")
-    amount = ledger.quantity(raw) if raw else None
-    picks = lots.fefo(session=session, actor=user, material_id=material.id, quantity=amount)
+    """First expiry, first out: which lots to take `?quantity=` of `?material=` from (at most 200 lots)."""
+    params, session = request.context.query, get_session()
+    material = catalogue.material_by_code(session, params.material)
+    picks = lots.fefo(session=session, actor=current_user(), material_id=material.id, quantity=params.quantity)
     names = LotCodes([p.lot for p in picks])
-    return jsonify({"items": [{"lot": names.lot(p.lot), "take": decimal_text(p.take)} for p in picks]})
+    return FefoPlan(items=[FefoPick(lot=names.lot(p.lot), take=p.take) for p in picks])
+
+
+@bp.post("/stock/fefo/issue")
+@spec.validate(json=FefoIssue, resp=errors(*BODY, 403, 409, HTTP_201=FefoIssued), tags=["stock"])
+@idempotent
+def fefo_issue():
+    """Issue `quantity` of `material` from the earliest-expiring available lots, all or nothing."""
+    body, session = request.context.json, get_session()
+    material = catalogue.material_by_code(session, body.material)
+    movements = lots.issue_fefo(session=session, actor=current_user(), material_id=material.id,
+                                amount=body.quantity, note=body.note)
+    session.commit()
+    return FefoIssued(items=movements), 201
 
 
 @bp.get("/stock/summary")
-@spec.validate(tags=["stock"])
+@spec.validate(query=SummaryQuery, resp=errors(422, HTTP_200=Summary), tags=["stock"])
 def stock_summary():
     """On hand per group (`?group_by=material|enterprise|district|category`), split by unit."""
-    rows = queries.summary(session=get_session(), actor=current_user(),
-                                 group_by=request.args.get("group_by", "material"))
-    return jsonify({"items": [{"key": r.key, "name": r.name, "unit": r.unit, "lot_count": r.lot_count,
-                               "on_hand": decimal_text(r.on_hand), "plan_quantity": decimal_text(r.plan_quantity),
-                               "coverage": decimal_text(r.coverage)} for r in rows]})
+    rows = queries.summary(session=get_session(), actor=current_user(), group_by=request.context.query.group_by)
+    return Summary(items=rows)

@@ -1,35 +1,71 @@
-"""Transfers, pending adjustments and physical counts over the API."""
+"""Transfers, pending adjustments and physical counts over the API.
+
+The ``action`` of each ``…/actions/{action}`` path is one a person takes in that flow of the workflow
+registry (services/stock/flows.py); the document lists them and any other name answers 422.
+"""
 from __future__ import annotations
 
-from decimal import Decimal
+from typing import Annotated
 
-from flask import jsonify, request
-from pydantic import Field
-from spectree import Response
+from flask import request
+from pydantic import BaseModel, Field
 
 from inventory import scope
 from inventory.api.auth import current_user
 from inventory.api.blueprint import bp
 from inventory.api.idempotency import idempotent
-from inventory.api.stock.lots import adjustment_public
 from inventory.api.pagination import page
-from inventory.api.schemas import ErrorBody, RowId, StrictBody, decimal_text
-from inventory.api.spec import spec
+from inventory.api.schemas import (
+    Blank, NonNegativeQuantity, Out, PageQuery, PositiveQuantity, Quantity, RowId, StrictBody, Timestamp, errors, page_of,
+)
+from inventory.api.spec import path_enums, spec
+from inventory.api.stock.lots import AdjustmentOut
+from inventory.core.errors import Invalid
+from inventory.core.vocab import RequestStatus, WorkflowAction
 from inventory.db import get_session
 from inventory.models import Adjustment, StockCount, Transfer
-from inventory.services.stock import counts
-from inventory.services.stock import lots
-from inventory.services.stock import transfers
-from inventory.core.errors import Invalid
+from inventory.services.stock import counts, lots, transfers
+from inventory.services.stock.flows import ADJUSTMENT, COUNT, TRANSFER
+from inventory.services.workflows.registry import Flow
 
-ERRORS = {"HTTP_403": ErrorBody, "HTTP_404": ErrorBody, "HTTP_409": ErrorBody, "HTTP_422": ErrorBody}
+BODY = (400, 413, 415, 422)
+DECIDE = errors(*BODY, 403, 404, 409)
+
+
+def person_actions(flow: Flow) -> list[str]:
+    """The actions a person takes in ``flow`` (the others are the system's, e.g. executing an approved transfer)."""
+    return sorted({t.action for t in flow.transitions if t.roles})
+
+
+def _action(action: str, flow: Flow) -> WorkflowAction:
+    if action not in person_actions(flow):
+        raise Invalid.field("action", f"one of {', '.join(person_actions(flow))}")
+    return WorkflowAction(action)
+
+
+class StatusQuery(PageQuery):
+    status: Annotated[RequestStatus, Blank] = None
 
 
 class TransferCreate(StrictBody):
     lot: RowId = Field(description="lot id")
-    to_facility: str = Field(min_length=1, max_length=32)
-    quantity: Decimal = Field(gt=0, max_digits=18, decimal_places=3)
+    to_facility: str = Field(min_length=1, max_length=32, description="facility code")
+    quantity: PositiveQuantity
     reason: str = Field(default="", max_length=500)
+
+
+class TransferOut(Out):
+    id: int
+    lot_id: int
+    to_facility_id: int
+    to_lot_id: int | None
+    quantity: Quantity
+    needs_approval: bool
+    status: RequestStatus
+    reason: str
+    requested_by: int
+    decided_by: int | None
+    decision_note: str
 
 
 class Decision(StrictBody):
@@ -37,56 +73,73 @@ class Decision(StrictBody):
 
 
 class CountCreate(StrictBody):
-    facility: str = Field(min_length=1, max_length=32)
+    facility: str = Field(min_length=1, max_length=32, description="facility code")
     bureau: str | None = Field(default=None, max_length=32,
-                               description="count only the materials of this bureau (facilities holding several bureaus' stock)")
+                               description="count only the materials of this bureau (facilities holding several "
+                                           "bureaus' stock)")
     note: str = Field(default="", max_length=500)
 
 
 class CountedLine(StrictBody):
     lot_id: RowId
-    counted: Decimal = Field(ge=0, max_digits=18, decimal_places=3)
+    counted: NonNegativeQuantity
 
 
 class CountLines(StrictBody):
     lines: list[CountedLine] = Field(min_length=1, max_length=10000)
 
 
-def transfer_public(t: Transfer) -> dict:
-    return {"id": t.id, "lot_id": t.lot_id, "to_facility_id": t.to_facility_id, "to_lot_id": t.to_lot_id,
-            "quantity": decimal_text(t.quantity), "needs_approval": t.needs_approval, "status": t.status,
-            "reason": t.reason, "requested_by": t.requested_by, "decided_by": t.decided_by,
-            "decision_note": t.decision_note}
+class CountLineOut(BaseModel):
+    lot_id: int
+    lot_code: str
+    book: Quantity
+    counted: Quantity | None
+    difference: Quantity | None
 
 
-def count_public(count: StockCount, views: list[counts.LineView] | None = None) -> dict:
-    body = {"id": count.id, "facility_id": count.facility_id, "status": count.status, "note": count.note,
-            "opened_by": count.opened_by, "submitted_by": count.submitted_by, "decided_by": count.decided_by}
-    if views is not None:
-        body["lines"] = [{"lot_id": v.lot.id, "lot_code": v.lot.lot_code, "book": decimal_text(v.book),
-                          "counted": decimal_text(v.line.counted), "difference": decimal_text(v.difference)}
-                         for v in views]
-    return body
+class CountOut(Out):
+    id: int
+    facility_id: int
+    status: RequestStatus
+    note: str
+    opened_by: int
+    submitted_by: int | None
+    decided_by: int | None
+    opened_at: Timestamp
 
 
-def _action(action: str, allowed: set[str]) -> str:
-    if action not in allowed:
-        raise Invalid.field("action", f"one of {', '.join(sorted(allowed))}")
-    return action
+class CountDetail(CountOut):
+    lines: list[CountLineOut]
+
+    @classmethod
+    def of(cls, count: StockCount, views: list[counts.LineView]) -> CountDetail:
+        return cls.model_validate({
+            **CountOut.model_validate(count).model_dump(),
+            "lines": [{"lot_id": v.lot.id, "lot_code": v.lot.lot_code, "book": v.book, "counted": v.line.counted,
+                       "difference": v.difference} for v in views]})
+
+
+TransferPage, AdjustmentPage, CountPage = page_of(TransferOut), page_of(AdjustmentOut), page_of(CountOut)
+
+
+def _rows(model: type, params: StatusQuery) -> tuple[list, str | None]:
+    query = scope.enterprise_rows_query(get_session(), current_user(), model)
+    if params.status:
+        query = query.where(model.status == params.status)
+    return page(query, [model.id], params)
 
 
 @bp.get("/transfers")
-@spec.validate(tags=["stock workflows"])
+@spec.validate(query=StatusQuery, resp=errors(422, HTTP_200=TransferPage), tags=["stock workflows"])
 def list_transfers():
     """Transfers from or to the caller's enterprise, or in its bureau's view (`?status=`)."""
-    query = scope.enterprise_rows_query(get_session(), current_user(), Transfer)
-    if request.args.get("status"):
-        query = query.where(Transfer.status == request.args["status"])
-    return jsonify(page(query, [Transfer.id], transfer_public))
+    rows, cursor = _rows(Transfer, request.context.query)
+    return TransferPage(items=rows, next_cursor=cursor)
 
 
 @bp.post("/transfers")
-@spec.validate(json=TransferCreate, resp=Response(**ERRORS), tags=["stock workflows"])
+@spec.validate(json=TransferCreate, resp=errors(*BODY, 403, 404, 409, HTTP_201=TransferOut),
+               tags=["stock workflows"])
 @idempotent
 def create_transfer():
     """Move stock to another facility; to another enterprise or district it waits for bureau approval."""
@@ -94,53 +147,51 @@ def create_transfer():
     transfer = transfers.request_transfer(session=session, actor=current_user(), lot_id=body.lot,
                                           to_facility=body.to_facility, amount=body.quantity, reason=body.reason)
     session.commit()
-    return jsonify(transfer_public(transfer)), 201
+    return TransferOut.model_validate(transfer), 201
 
 
 @bp.post("/transfers/<int:transfer_id>/actions/<action>")
-@spec.validate(json=Decision, resp=Response(**ERRORS), tags=["stock workflows"])
+@spec.validate(json=Decision, resp=errors(*BODY, 403, 404, 409, HTTP_200=TransferOut), tags=["stock workflows"])
+@path_enums(action=person_actions(TRANSFER))
 def decide_transfer(transfer_id: int, action: str):
     """approve or reject a pending transfer (bureau approver of the material; not the requester)."""
     session = get_session()
     transfer = transfers.decide_transfer(session=session, actor=current_user(), transfer_id=transfer_id,
-                                         action=_action(action, {"approve", "reject"}), note=request.context.json.note)
+                                         action=_action(action, TRANSFER), note=request.context.json.note)
     session.commit()
-    return jsonify(transfer_public(transfer))
+    return TransferOut.model_validate(transfer)
 
 
 @bp.get("/adjustments")
-@spec.validate(tags=["stock workflows"])
+@spec.validate(query=StatusQuery, resp=errors(422, HTTP_200=AdjustmentPage), tags=["stock workflows"])
 def list_adjustments():
-    """Write-downs waiting for, or decided by, a bureau (`?status=`)."""
-    query = scope.enterprise_rows_query(get_session(), current_user(), Adjustment)
-    if request.args.get("status"):
-        query = query.where(Adjustment.status == request.args["status"])
-    return jsonify(page(query, [Adjustment.id], adjustment_public))
+    """Adjustments waiting for, or decided by, a bureau (`?status=`)."""
+    rows, cursor = _rows(Adjustment, request.context.query)
+    return AdjustmentPage(items=rows, next_cursor=cursor)
 
 
 @bp.post("/adjustments/<int:adjustment_id>/actions/<action>")
-@spec.validate(json=Decision, resp=Response(**ERRORS), tags=["stock workflows"])
+@spec.validate(json=Decision, resp=errors(*BODY, 403, 404, 409, HTTP_200=AdjustmentOut), tags=["stock workflows"])
+@path_enums(action=person_actions(ADJUSTMENT))
 def decide_adjustment(adjustment_id: int, action: str):
-    """approve (posts the adjustment) or reject a pending write-down."""
+    """approve (posts the adjustment) or reject a pending adjustment."""
     session = get_session()
     adjustment = lots.decide_adjustment(session=session, actor=current_user(), adjustment_id=adjustment_id,
-                                        action=_action(action, {"approve", "reject"}), note=request.context.json.note)
+                                        action=_action(action, ADJUSTMENT), note=request.context.json.note)
     session.commit()
-    return jsonify(adjustment_public(adjustment))
+    return AdjustmentOut.model_validate(adjustment)
 
 
 @bp.get("/counts")
-@spec.validate(tags=["stock workflows"])
+@spec.validate(query=StatusQuery, resp=errors(422, HTTP_200=CountPage), tags=["stock workflows"])
 def list_counts():
     """Physical counts visible to the caller (`?status=`)."""
-    query = scope.enterprise_rows_query(get_session(), current_user(), StockCount)
-    if request.args.get("status"):
-        query = query.where(StockCount.status == request.args["status"])
-    return jsonify(page(query, [StockCount.id], count_public))
+    rows, cursor = _rows(StockCount, request.context.query)
+    return CountPage(items=rows, next_cursor=cursor)
 
 
 @bp.post("/counts")
-@spec.validate(json=CountCreate, resp=Response(**ERRORS), tags=["stock workflows"])
+@spec.validate(json=CountCreate, resp=errors(*BODY, 403, 404, 409, HTTP_201=CountDetail), tags=["stock workflows"])
 @idempotent
 def create_count():
     """Open a count of a facility: one line per lot with stock."""
@@ -148,40 +199,37 @@ def create_count():
     count = counts.open_count(session=session, actor=user, facility_code=body.facility, note=body.note,
                               bureau_code=body.bureau)
     session.commit()
-    _, views = counts.lines(session=session, actor=user, count_id=count.id)
-    return jsonify(count_public(count, views)), 201
+    return CountDetail.of(*counts.lines(session=session, actor=user, count_id=count.id)), 201
 
 
 @bp.get("/counts/<int:count_id>")
-@spec.validate(resp=Response(HTTP_404=ErrorBody), tags=["stock workflows"])
+@spec.validate(resp=errors(404, HTTP_200=CountDetail), tags=["stock workflows"])
 def get_count(count_id: int):
     """A count with book, counted and difference per lot."""
-    count, views = counts.lines(session=get_session(), actor=current_user(), count_id=count_id)
-    return jsonify(count_public(count, views))
+    return CountDetail.of(*counts.lines(session=get_session(), actor=current_user(), count_id=count_id))
 
 
 @bp.post("/counts/<int:count_id>/lines")
-@spec.validate(json=CountLines, resp=Response(**ERRORS), tags=["stock workflows"])
+@spec.validate(json=CountLines, resp=errors(*BODY, 403, 404, 409, HTTP_200=CountDetail), tags=["stock workflows"])
 def record_count_lines(count_id: int):
     """Enter counted quantities; all lines are checked before any is written."""
     body, session, user = request.context.json, get_session(), current_user()
     counts.record_counted(session=session, actor=user, count_id=count_id,
                           counted={line.lot_id: line.counted for line in body.lines})
     session.commit()
-    count, views = counts.lines(session=session, actor=user, count_id=count_id)
-    return jsonify(count_public(count, views))
+    return CountDetail.of(*counts.lines(session=session, actor=user, count_id=count_id))
 
 
 @bp.post("/counts/<int:count_id>/actions/<action>")
-@spec.validate(json=Decision, resp=Response(**ERRORS), tags=["stock workflows"])
+@spec.validate(json=Decision, resp=errors(*BODY, 403, 404, 409, HTTP_200=CountDetail), tags=["stock workflows"])
+@path_enums(action=person_actions(COUNT))
 def count_action(count_id: int, action: str):
     """submit (the enterprise), approve or reject (a bureau approver, not the submitter)."""
     session, user = get_session(), current_user()
-    action = _action(action, {"submit", "approve", "reject", "cancel"})
-    if action == "submit":
+    chosen = _action(action, COUNT)
+    if chosen == WorkflowAction.submit:
         counts.submit(session=session, actor=user, count_id=count_id)
     else:
-        counts.decide(session=session, actor=user, count_id=count_id, action=action, note=request.context.json.note)
+        counts.decide(session=session, actor=user, count_id=count_id, action=chosen, note=request.context.json.note)
     session.commit()
-    count, views = counts.lines(session=session, actor=user, count_id=count_id)
-    return jsonify(count_public(count, views))
+    return CountDetail.of(*counts.lines(session=session, actor=user, count_id=count_id))

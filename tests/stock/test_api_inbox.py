@@ -1,0 +1,47 @@
+"""``GET /api/v1/inbox``: the caller's role inbox, the same list as the web's, across every registered flow."""
+from __future__ import annotations
+
+from inventory.services.workflows import inbox
+from inventory.services.workflows.registry import FLOWS
+from tests.helpers import assert_error, user_named
+from tests.workflows.waiting import MAKERS
+
+
+def test_the_inbox_lists_what_waits_for_the_caller_with_the_actions_they_may_take(api, db):
+    waiting = {name: MAKERS[name](api, db) for name in FLOWS}
+    body = api("approver").get("/inbox")
+    assert body.status_code == 200
+    items = {(item["flow"], item["id"]): item for item in body.get_json()["items"]}
+    for name, made in waiting.items():
+        item = items[(name, made.row_id)]
+        assert made.action in item["actions"]
+        assert item["title"] and item["status"] and item["requested_by"] == user_named(db, "clerk").id
+        assert item["requested_at"].endswith("+00:00")
+    # every listed action can be taken by the reader: none answers 403 (or 404)
+    for name, made in waiting.items():
+        response = api("approver").post(f"{made.path}/actions/{made.action}", json={"note": "ok"})
+        assert response.status_code == 200, (name, response.get_json())
+    assert not [i for i in api("approver").get("/inbox").get_json()["items"]
+                if (i["flow"], i["id"]) in {(n, m.row_id) for n, m in waiting.items()}]
+
+
+def test_the_inbox_shows_nothing_of_another_bureau_or_to_the_requester(api, db):
+    waiting = {name: MAKERS[name](api, db) for name in FLOWS}
+    others = api("emapprover").get("/inbox").get_json()["items"]
+    assert not {(i["flow"], i["id"]) for i in others} & {(n, m.row_id) for n, m in waiting.items()}
+    for item in api("clerk").get("/inbox").get_json()["items"]:
+        assert "approve" not in item["actions"]  # four eyes: the requester never decides
+
+
+def test_the_api_inbox_is_the_service_inbox_for_every_role(api, db):
+    for name in FLOWS:
+        MAKERS[name](api, db)
+    for username in ("admin", "approver", "emapprover", "clerk", "manager", "inspector", "viewer"):
+        listed = {(i["flow"], i["id"], tuple(i["actions"])) for i in api(username).get("/inbox").get_json()["items"]}
+        expected = {(i.flow.name, i.row.id, tuple(i.actions))
+                    for i in inbox.items_for(session=db, user=user_named(db, username))}
+        assert listed == expected, username
+
+
+def test_the_inbox_needs_a_token(client):
+    assert_error(client.get("/api/v1/inbox"), 401, "unauthorized")
