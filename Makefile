@@ -1,10 +1,10 @@
 # The two commands of the README, plus the benchmarks.
 .PHONY: run test bench setup translations
 
-run:            ## set up, migrate, load demo data, start web + worker + beat (embedded defaults)
+run:            ## set up, migrate, load demo data, serve web + worker + beat (embedded defaults; PORT=5000, Ctrl-C stops)
 	scripts/run.sh
 
-test:           ## set up and run the whole suite on SQLite and PostgreSQL
+test:           ## set up and run the whole suite on SQLite and PostgreSQL (this checkout's own database and Redis db)
 	scripts/test.sh
 
 bench:          ## the benchmarks in tests/bench (not part of the default suite)

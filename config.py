@@ -39,6 +39,19 @@ def _broker_folder() -> Path:
     return folder
 
 
+def _ratelimit_storage(broker: str | None) -> str:
+    """Where login failures are counted: shared by every web process, or the throttle is per process.
+
+    ``RATELIMIT_STORAGE_URI`` wins; otherwise a Redis broker (which several processes already share); the
+    embedded default ``memory://`` is shared only because ``make run`` serves with one process (threads).
+    """
+    if os.environ.get("RATELIMIT_STORAGE_URI"):
+        return os.environ["RATELIMIT_STORAGE_URI"]
+    if broker and broker.startswith(("redis://", "rediss://")):
+        return broker
+    return "memory://"
+
+
 class Config:
     """Read once at app creation; tests pass a mapping that overrides these."""
 
@@ -78,7 +91,9 @@ class Config:
         self.BOOTSTRAP_SERVE_LOCAL = True
         self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
         self.API_MAX_JSON_BYTES = int(os.environ.get("API_MAX_JSON_BYTES", 4 * 1024 * 1024))
-        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_STORAGE_URI = _ratelimit_storage(broker)
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute")
         self.WTF_CSRF_ENABLED = _env_bool("WTF_CSRF_ENABLED", True)
         self.SESSION_COOKIE_HTTPONLY = True

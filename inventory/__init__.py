@@ -10,7 +10,7 @@ from werkzeug.routing import IntegerConverter
 
 import config
 from inventory import db
-from inventory.request_guards import reject_nul_characters
+from inventory.request_guards import reject_long_request_id, reject_nul_characters
 from inventory.extensions import babel, bootstrap, csrf, limiter, login_manager
 from inventory.services.accounts import directory
 from inventory.services.audit import trail
@@ -32,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     register_extensions(app)
     register_request_context(app)
+    register_security_headers(app)
     register_blueprints(app)
     register_cli(app)
     register_celery(app)
@@ -73,6 +74,7 @@ def register_request_context(app: Flask) -> None:
     """Give every request an id and tell the audit helper who is asking from where."""
 
     app.before_request(reject_nul_characters)
+    app.before_request(reject_long_request_id)
 
     @app.before_request
     def _request_info() -> None:
@@ -82,6 +84,46 @@ def register_request_context(app: Flask) -> None:
     @app.after_request
     def _request_id_header(response):
         response.headers["X-Request-Id"] = g.get("request_id", "")
+        return response
+
+
+#: scripts and styles only from this site (Bootstrap is served locally), no inline script, no framing.
+#: Inline ``style`` attributes stay allowed: they cannot run code, and a few pages size bars with them.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "style-src-attr 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def register_security_headers(app: Flask) -> None:
+    """The same browser hardening on every response: pages, API, static files and error pages.
+
+    Plain headers rather than an extension: nothing here forces HTTPS, which stays the proxy's job
+    (``SESSION_COOKIE_SECURE`` and HSTS are switched on behind it).
+    """
+
+    @app.after_request
+    def _security_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
 

@@ -15,7 +15,8 @@ def register(app: Flask) -> None:
     def _http(error: HTTPException):
         if request.path.startswith("/api/"):
             return http_error_response(error)
-        return render_template("errors/error.html", code=error.code, message=error.description), error.code
+        allow = [(name, value) for name, value in error.get_headers() if name == "Allow"]
+        return render_template("errors/error.html", code=error.code, message=error.description), error.code, allow
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):

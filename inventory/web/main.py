@@ -1,68 +1,144 @@
-"""The home page, the language switch and helpers every template uses."""
+"""The home page, the language switch, the navigation and helpers every template uses."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, redirect, render_template, request, session, url_for
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint, Flask, current_app, redirect, render_template, request, send_from_directory, session, url_for,
+)
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_login import current_user, login_required
 
 from inventory import scope
-from inventory.db import get_session
 from inventory.core.vocab import Role
-from inventory.models import Organisation
+from inventory.db import get_session
+from inventory.services.accounts import directory
 
 bp = Blueprint("main", __name__)
 
-#: navigation entries: (endpoint, label, resource, action) — shown when scope allows the action
-NAVIGATION = [
-    ("main.index", _l("Home"), None, None),
-    ("inbox.index", _l("Inbox"), None, None),
-    ("stock.lot_list", _l("Lots"), "lot", "view"),
-    ("stock_entry.receive", _l("Receive"), "lot", "receive"),
-    ("stock_entry.fefo_issue", _l("Issue (FEFO)"), "lot", "issue"),
-    ("stock_summary.show", _l("Stock summary"), "lot", "view"),
-    ("facilities.index", _l("Facilities"), "facility", "view"),
-    ("catalogue.index", _l("Catalogue"), "material", "view"),
-    ("counts.index", _l("Physical counts"), "count", "open"),
-    ("imports.new", _l("Import receipts"), "import", "run"),
-    ("exports.index", _l("Export stock"), "lot", "export"),
-    ("admin.audit", _l("Audit log"), "audit", "view"),
-    ("admin.organisations", _l("Organisations"), "organisation", "view"),
-    ("admin.users", _l("Users"), "user", "view"),
-    ("admin.districts", _l("Districts"), "district", "view"),
-    ("admin.system_health", _l("System health"), "system", "view"),
+
+@dataclass(frozen=True)
+class NavEntry:
+    """A page in the navigation, shown when ``scope.can(user, action, resource)`` (always when no resource).
+
+    ``manage`` names the permission that makes a directory page an administration task; a reader without
+    it finds the page in the user menu instead (a clerk's "Users" page lists only the clerk).
+    """
+
+    endpoint: str
+    label: LazyString
+    resource: str | None = None
+    action: str | None = None
+    manage: tuple[str, str] | None = None
+
+    def allowed(self) -> bool:
+        return self.resource is None or scope.can(current_user, self.action, self.resource)
+
+    def managed(self) -> bool:
+        return self.manage is not None and scope.can(current_user, *self.manage)
+
+
+#: the task groups of the navigation bar, in order; the inbox stands alone (see base.html)
+NAVIGATION: list[tuple[LazyString, list[NavEntry]]] = [
+    (_l("Stock"), [
+        NavEntry("stock.lot_list", _l("Lots"), "lot", "view"),
+        NavEntry("stock_entry.receive", _l("Receive"), "lot", "receive"),
+        NavEntry("stock_entry.fefo_issue", _l("Issue (FEFO)"), "lot", "issue"),
+        NavEntry("counts.index", _l("Physical counts"), "count", "open"),
+        NavEntry("imports.new", _l("Import receipts"), "import", "run"),
+    ]),
+    (_l("Reports"), [
+        NavEntry("stock_summary.show", _l("Stock summary"), "lot", "view"),
+        NavEntry("exports.index", _l("Export stock"), "lot", "export"),
+        NavEntry("audit.events", _l("Audit log"), "audit", "view"),
+    ]),
+    (_l("Set-up"), [
+        NavEntry("facilities.index", _l("Facilities"), "facility", "view"),
+        NavEntry("catalogue.index", _l("Catalogue"), "material", "view"),
+    ]),
+    (_l("Administration"), [
+        NavEntry("admin.organisations", _l("Organisations"), "organisation", "view", ("create", "organisation")),
+        NavEntry("admin.users", _l("Users"), "user", "view", ("create", "user")),
+        NavEntry("admin.districts", _l("Districts"), "district", "view", ("update", "district")),
+        NavEntry("system.health", _l("System health"), "system", "view"),
+    ]),
 ]
+INBOX = NavEntry("inbox.index", _l("Inbox"))
+
+#: ASCII control characters and white space, which browsers drop from a URL before resolving it
+_URL_NOISE = re.compile(r"[\x00-\x20\x7f]")
+
+
+def same_site_path(target: str | None) -> str | None:
+    """``target`` if it is a path on this site once a browser has normalised it, else None.
+
+    Browsers drop tabs and new lines anywhere in a URL and read ``\\`` as ``/``, so ``/\\t/evil.example``
+    would leave the site as ``//evil.example``; the check runs on what the browser would resolve.
+    """
+    if not target:
+        return None
+    cleaned = _URL_NOISE.sub("", target)
+    if "\\" in cleaned or not cleaned.startswith("/") or cleaned.startswith("//"):
+        return None
+    parts = urlsplit(cleaned)
+    if parts.scheme or parts.netloc:
+        return None
+    return cleaned
+
 
 @bp.get("/")
 @login_required
 def index():
-    org = get_session().get(Organisation, current_user.org_id)
-    return render_template("main/index.html", org=org)
+    return render_template("main/index.html", org=directory.organisation_of(session=get_session(), user=current_user))
 
 
 @bp.get("/lang/<code>")
 def set_language(code: str):
+    """Switch language and return to the page the link was on, if that page is on this site."""
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    target = request.referrer or url_for("main.index")
-    return redirect(target)
+    referrer = urlsplit(request.referrer or "")
+    back = None
+    if referrer.netloc == request.host and referrer.scheme in {"http", "https"}:
+        back = same_site_path(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+    return redirect(back or url_for("main.index"))
 
 
-def _nav_items() -> list[tuple[str, str]]:
+@bp.get("/favicon.ico")
+def favicon():
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=86400)
+
+
+def _nav_groups() -> list[tuple[LazyString, list[NavEntry]]]:
+    """The groups with the entries this user may open; directory pages one cannot manage go to the user menu."""
     if not current_user.is_authenticated:
         return []
-    return [
-        (endpoint, label)
-        for endpoint, label, resource, action in NAVIGATION
-        if resource is None or scope.can(current_user, action, resource)
-    ]
+    groups = []
+    for label, entries in NAVIGATION:
+        shown = [e for e in entries if e.allowed() and (e.manage is None or e.managed())]
+        if shown:
+            groups.append((label, shown))
+    return groups
+
+
+def _user_menu() -> list[NavEntry]:
+    if not current_user.is_authenticated:
+        return []
+    return [e for _, entries in NAVIGATION for e in entries if e.manage is not None and e.allowed() and not e.managed()]
 
 
 def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def _helpers() -> dict:
         return {
-            "nav_items": _nav_items,
+            "nav_groups": _nav_groups,
+            "user_menu": _user_menu,
+            "inbox_entry": INBOX,
             "current_locale": lambda: str(get_locale()),
             "role_label": Role.label_of,
         }

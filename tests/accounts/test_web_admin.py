@@ -16,7 +16,20 @@ def test_admin_edits_a_population_and_it_is_audited(login_as, db):
     response = login_as("admin").post("/admin/districts", data={"district_id": district.id, "population": 600123})
     assert response.status_code == 302
     assert guangyang(db).population == 600123
-    assert db.exec(select(AuditEvent).where(AuditEvent.action == "district.update")).one().after == {"population": 600123}
+    after = db.exec(select(AuditEvent).where(AuditEvent.action == "district.update")).one().after
+    assert after["population"] == 600123 and after["year"] == 2020 and "census" in after["source"]
+
+
+def test_admin_records_the_year_and_source_of_a_figure(login_as, db):
+    """Issue 7 item 10: each figure says which year it is for and where it comes from."""
+    district = guangyang(db)
+    client = login_as("admin")
+    client.post("/admin/districts", data={"district_id": district.id, "population": 545000, "population_year": 2024,
+                                          "population_source": "廊坊统计年鉴2025"})
+    saved = guangyang(db)
+    assert (saved.population, saved.population_year, saved.population_source) == (545000, 2024, "廊坊统计年鉴2025")
+    client.post("/admin/districts", data={"district_id": district.id, "population": 1, "population_year": 2999})
+    assert guangyang(db).population == 545000
 
 
 def test_bad_population_is_refused_and_writes_nothing(login_as, db):

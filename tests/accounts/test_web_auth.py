@@ -2,13 +2,19 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import pytest
 from sqlmodel import select
+
+import config
 
 from inventory import create_app
 from inventory.models import ApiToken, AuditEvent
 from inventory.services.system import demo
 from tests.helpers import count_rows, make_config, user_named
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_login_then_home_shows_the_users_organisation(client):
@@ -68,8 +74,30 @@ def test_login_is_throttled_after_repeated_failures(client):
     statuses = [client.post("/login", data={"username": "clerk", "password": f"bad-{i}"}).status_code for i in range(6)]
     assert statuses[:5] == [401] * 5
     assert statuses[5] == 429
-    # even the right password is refused while throttled
-    assert client.post("/login", data={"username": "clerk", "password": demo.DEMO_PASSWORD}).status_code == 429
+    # even the right password is refused while throttled, and the answer says when to try again
+    refused = client.post("/login", data={"username": "clerk", "password": demo.DEMO_PASSWORD})
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert "尝试次数过多" in refused.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({}, "memory://"),
+    ({"CELERY_BROKER_URL": "redis://cache:6379/3"}, "redis://cache:6379/3"),
+    ({"REDIS_URL": "redis://cache:6379/4"}, "redis://cache:6379/4"),
+    ({"REDIS_URL": "redis://cache:6379/4", "RATELIMIT_STORAGE_URI": "redis://other:6379/1"}, "redis://other:6379/1"),
+])
+def test_login_failures_are_counted_where_every_web_process_sees_them(monkeypatch, env, expected):
+    for name in ("CELERY_BROKER_URL", "REDIS_URL", "RATELIMIT_STORAGE_URI"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert config.load()["RATELIMIT_STORAGE_URI"] == expected
+
+
+def test_make_run_serves_with_one_process_so_the_memory_throttle_is_shared():
+    serve = (ROOT / "scripts" / "serve.sh").read_text()
+    assert re.search(r"gunicorn .*--workers 1\b", serve)
 
 
 def test_successful_logins_do_not_count_towards_the_throttle(client):

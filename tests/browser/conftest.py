@@ -36,6 +36,12 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(locale="zh-CN")
-    yield context.new_page()
+    """A page that fails its test if the Content-Security-Policy blocked anything it loaded or ran."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    tab = context.new_page()
+    blocked: list[str] = []
+    tab.on("console", lambda message: blocked.append(message.text)
+           if message.type == "error" and "Content Security Policy" in message.text else None)
+    yield tab
     context.close()
+    assert blocked == [], "the Content-Security-Policy blocked: " + "; ".join(blocked)

@@ -241,7 +241,7 @@ def test_a_job_started_with_a_worker_queued_shows_progress_polling(app, db):
     page = client.get(response.headers["Location"])
     job = db.exec(select(ImportJob)).one()
     assert job.status == "queued"
-    assert f'data-url="/imports/{job.id}/progress"' in page.text and "fetch(box.dataset.url" in page.text
+    assert f'data-url="/imports/{job.id}/progress"' in page.text and "/static/js/import-progress.js" in page.text
     for message in (folder / "queue").iterdir():
         message.unlink()
 

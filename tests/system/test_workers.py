@@ -24,8 +24,10 @@ def wait_for_heartbeat(app, name: str, timeout: float = 20.0) -> bool:
 
 def run_heartbeat_through_worker(app, name: str) -> bool:
     celery_app = app.extensions["celery"]
+    # sent before the worker polls: kombu's filesystem transport can read a message file its writer has
+    # created but not yet filled, and the worker then stops on the empty JSON
+    celery_app.send_task("workers.tasks.heartbeat", args=(name,))
     with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
-        celery_app.send_task("workers.tasks.heartbeat", args=(name,))
         return wait_for_heartbeat(app, name)
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from inventory.models import ApiToken, District, Organisation, User
@@ -113,6 +114,62 @@ def authenticate(*, session: Session, username: str, password: str) -> User | No
     return user
 
 
+def end_sessions(*, session: Session, user: User) -> int:
+    """Bump the user's session epoch: every session cookie signed with an older one stops working.
+
+    Session cookies are signed, not stored, so they cannot be deleted on the server; the epoch in each
+    cookie is compared with this counter instead (docs/architecture.md, accounts). Returns the new epoch.
+    """
+    session.execute(update(User).where(User.id == user.id).values(session_epoch=User.session_epoch + 1))
+    session.refresh(user, ["session_epoch"])
+    return user.session_epoch
+
+
+def logout(*, session: Session, user: User) -> None:
+    end_sessions(session=session, user=user)
+    trail.record(session, actor=user, action="user.logout", entity="user", entity_id=user.id, org_id=user.org_id)
+
+
+def change_password(*, session: Session, user: User, current: str, new: str) -> int:
+    """Check the current password, store the new one and end every other session; returns the new epoch."""
+    try:
+        _hasher.verify(user.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        raise Invalid.field("current_password", _l("the current password is wrong")) from None
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise Invalid.field("new_password", _l("at least %(count)s characters", count=MIN_PASSWORD_LENGTH))
+    if new == current:
+        raise Invalid.field("new_password", _l("the new password must differ from the current one"))
+    user.password_hash = hash_password(new)
+    session.add(user)
+    session.flush()
+    trail.record(session, actor=user, action="user.password", entity="user", entity_id=user.id, org_id=user.org_id)
+    return end_sessions(session=session, user=user)
+
+
+def set_active(*, session: Session, actor: User, user_id: int, active: bool) -> User:
+    """Deactivate (ending every session and token use at once) or reactivate a user.
+
+    Only who holds ``("user", "deactivate")`` (scope/accounts.py) may.
+    """
+    scope.require(actor, "deactivate", "user")
+    user = session.exec(scope.users_query(session, actor).where(User.id == user_id)).first()
+    if user is None:
+        raise NotFound(_l("user not found"))
+    if user.id == actor.id and not active:
+        raise Conflict(_l("you cannot deactivate yourself"), code="own_account")
+    if user.active == active:
+        return user
+    user.active = active
+    session.add(user)
+    session.flush()
+    trail.record(session, actor=actor, action="user.activate" if active else "user.deactivate", entity="user",
+                 entity_id=user.id, org_id=user.org_id, before={"active": not active}, after={"active": active})
+    if not active:
+        end_sessions(session=session, user=user)
+    return user
+
+
 def issue_token(*, session: Session, user: User, name: str) -> str:
     """Returns the plain token once; only its digest is kept."""
     token = "rsv_" + secrets.token_urlsafe(32)
@@ -152,6 +209,10 @@ def user_for_token(*, session: Session, token: str) -> User | None:
         session.add(row)
         session.commit()
     return user
+
+
+def organisation_of(*, session: Session, user: User) -> Organisation | None:
+    return session.get(Organisation, user.org_id)
 
 
 def user_tokens(*, session: Session, user: User) -> list[ApiToken]:

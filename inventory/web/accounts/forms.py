@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms import IntegerField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 
 class LoginForm(FlaskForm):
@@ -24,15 +24,16 @@ class EmptyForm(FlaskForm):
     submit = SubmitField(_l("Confirm"))
 
 
-class AuditFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    entity = StringField(_l("Entity"), validators=[Length(max=64)])
-    action = StringField(_l("Action"), validators=[Length(max=64)])
-    actor = SelectField(_l("Actor"), choices=[], validate_choice=False)
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=256)])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
+    confirm = PasswordField(_l("New password again"), validators=[
+        DataRequired(), EqualTo("new_password", message=_l("The two new passwords differ."))])
+    submit = SubmitField(_l("Change password"))
 
 
 class PopulationForm(FlaskForm):
     population = IntegerField(_l("Resident population"), validators=[DataRequired(), NumberRange(min=0, max=50_000_000)])
+    population_year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(min=2000, max=2100)])
+    population_source = StringField(_l("Source"), validators=[Optional(), Length(max=255)])
     submit = SubmitField(_l("Save"))

@@ -1,0 +1,1 @@
+"""Pages of the system domain: health of the database, the broker and the beat."""
