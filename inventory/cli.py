@@ -145,7 +145,19 @@ def ledger_verify() -> None:
         click.echo(f"lot {problem.lot_id}: {problem.problem}")
     if problems:
         raise click.ClickException(f"{len(problems)} discrepancies")
-    click.echo("ledger verified: every lot's on-hand and hash chain agree with its movements")
+    click.echo("ledger verified: every lot's on-hand, hash chain and audit trail agree with its movements")
+
+
+@ledger_group.command("rotate-key")
+def ledger_rotate_key() -> None:
+    """Sign new movements with a new key; older movements keep verifying with theirs."""
+    from inventory.services.stock import ledger_keys
+
+    try:
+        key_id = ledger_keys.rotate()
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"new movements are signed with ledger key {key_id}")
 
 
 def init_app(app: Flask) -> None:

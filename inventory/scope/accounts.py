@@ -14,6 +14,7 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("organisation", "create"): frozenset({Role.admin}),
     ("user", "view"): ALL_ROLES,
     ("user", "create"): frozenset({Role.admin}),
+    ("user", "deactivate"): frozenset({Role.admin}),
     ("audit", "view"): frozenset({Role.admin, Role.coordinator, Role.enterprise_manager}) | BUREAU_ROLES,
     ("token", "manage"): ALL_ROLES,
     ("system", "view"): frozenset({Role.admin}),

@@ -193,3 +193,21 @@ def test_opening_receipts_refuse_a_lot_that_already_has_movements(db):
     db.rollback()
     db.refresh(lot)
     assert lot.on_hand == Decimal("5.000") and lot.movement_count == 1
+
+
+def test_a_rotated_key_signs_new_movements_and_old_ones_still_verify(app, db, tmp_path, monkeypatch):
+    from inventory.services.stock import ledger_keys
+
+    monkeypatch.setenv("LEDGER_KEYS_FILE", str(tmp_path / "keys.json"))
+    ledger_keys._keyring.cache_clear()
+    try:
+        before = receive(db, quantity="10")
+        first = db.exec(select(Movement).where(Movement.lot_id == before.id)).one().key_id
+        result = app.test_cli_runner().invoke(args=["ledger", "rotate-key"])
+        assert result.exit_code == 0 and "k2" in result.output
+        after = receive(db, quantity="10")
+        assert db.exec(select(Movement).where(Movement.lot_id == after.id)).one().key_id == "k2" != first
+        problems = [p for p in ledger.verify(session=db) if p.lot_id in {before.id, after.id}]
+        assert problems == []
+    finally:
+        ledger_keys._keyring.cache_clear()

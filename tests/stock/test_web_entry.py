@@ -180,3 +180,10 @@ def test_a_receipt_into_a_facility_not_declared_for_its_category_is_refused(logi
 def test_the_receipt_form_groups_materials_by_category_in_the_readers_language(login_as):
     page = login_as("clerk").get("/stock/receive").get_data(as_text=True)
     assert '<optgroup label="粮食">' in page and "小麦 · WHEAT" in page
+
+
+def test_an_absurd_quantity_or_date_in_the_receipt_form_is_refused(login_as, db):
+    before = count_rows(db, Lot)
+    for changes in ({"quantity": "1e30"}, {"received_on": "9999-12-31"}):
+        assert login_as("clerk").post("/stock/receive", data=receipt(**changes)).status_code == 422
+    assert count_rows(db, Lot) == before

@@ -323,3 +323,21 @@ def test_a_bad_page_size_or_cursor_is_said_not_shown_as_an_empty_list(login_as, 
     """Issue 7: ``?limit=5000`` showed "no lots" instead of saying the limit."""
     html = login_as("admin").get(f"/stock/lots?{query}").get_data(as_text=True)
     assert 'id="list-errors"' in html and message in html
+
+
+@pytest.mark.parametrize(("path", "data"), [
+    ("issue", {"issue-quantity": "1e30"}),
+    ("adjust", {"adjust-quantity": "1e30", "adjust-note": "n"}),
+    ("transfer", {"transfer-to_facility": "GR-03", "transfer-quantity": "1e30", "transfer-reason": "r"}),
+])
+def test_an_absurd_quantity_in_a_lot_form_is_refused_not_a_500(login_as, db, path, data):
+    """Issue 7: quantity ``1e30`` crashed the forms (rounding before bounding)."""
+    lot = lot_coded(db, "WH-2024-001")
+    before = (count_rows(db, Movement), count_rows(db, Transfer), count_rows(db, Adjustment))
+    assert login_as("clerk").post(f"/stock/lots/{lot.id}/{path}", data=data).status_code == 422
+    assert (count_rows(db, Movement), count_rows(db, Transfer), count_rows(db, Adjustment)) == before
+
+
+def test_a_page_answering_405_says_which_methods_it_allows(login_as):
+    response = login_as("clerk").put("/stock/lots")
+    assert response.status_code == 405 and set(response.headers["Allow"].split(", ")) >= {"GET"}

@@ -279,3 +279,21 @@ def preview(job: ImportJob, limit: int = 20) -> list[tuple[int, list[Any]]]:
     except Invalid:
         return []
 
+
+
+#: an import job that will not change any more
+FINISHED = ("done", "failed")
+
+
+def finished(job: ImportJob) -> bool:
+    return job.status in FINISHED
+
+
+def percent_done(job: ImportJob) -> int:
+    """How far a job is, for the page and the API alike: an import checks every row, then writes them (two
+    halves of the bar); a dry run only checks."""
+    if finished(job):
+        return 100
+    total = max(job.total_rows, 1)
+    done = job.processed_rows + (0 if job.dry_run else job.created_lots)
+    return min(100, int(100 * done / (total if job.dry_run else 2 * total)))

@@ -22,7 +22,6 @@ from inventory.web.accounts.forms import EmptyForm
 from inventory.jobs import commit_then_enqueue
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
-FINISHED = ("done", "failed")
 
 
 class UploadForm(FlaskForm):
@@ -50,12 +49,10 @@ def _start(job: ImportJob) -> None:
 
 def progress(job: ImportJob) -> dict:
     """What the job page polls. An import checks every row, then writes them: two halves of the bar."""
-    total = max(job.total_rows, 1)
-    done = job.processed_rows + (0 if job.dry_run else job.created_lots)
-    percent = 100 if job.status in FINISHED else int(100 * done / (total if job.dry_run else 2 * total))
     return {"status": job.status, "dry_run": job.dry_run, "total_rows": job.total_rows,
             "processed_rows": job.processed_rows, "created_lots": job.created_lots,
-            "error_count": len(job.errors or []), "percent": percent, "finished": job.status in FINISHED}
+            "error_count": len(job.errors or []), "percent": imports.percent_done(job),
+            "finished": imports.finished(job)}
 
 
 @bp.get("/")
@@ -92,7 +89,7 @@ def template():
 @login_required
 def show(job_id: int):
     job = imports.visible_job(get_session(), current_user, job_id)
-    finished = job.status in FINISHED
+    finished = imports.finished(job)
     return render_template("stock/imports/show.html", job=job, progress=progress(job), form=EmptyForm(),
                            rows=imports.preview(job) if finished else [],
                            error_rows={e["row"] for e in job.errors or []},
