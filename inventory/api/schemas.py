@@ -115,6 +115,10 @@ def page_of(item: type[BaseModel]) -> type[BaseModel]:
                         next_cursor=(str | None, Field(description="pass as `cursor` for the next page")))
 
 
+#: what an operation with a JSON body can answer besides its own errors: bad, too large, wrong type, invalid
+BODY = (400, 413, 415, 422)
+
+
 def errors(*statuses: int, **models: Any) -> Response:
     """The responses of an operation: its success bodies (``HTTP_200=LotOut``) and the error statuses it can
     answer, each with the error shape. Every operation that needs a token can answer 400 (a NUL character,

@@ -262,3 +262,15 @@ def test_material_update_by_its_bureau_only(api, db):
     assert db.exec(select(Material).where(Material.code == "WHEAT")).one().unit == "t"
     retired = {**LOT, "lot_code": "RETIRED-1"}
     assert "material" in assert_error(api("clerk").post("/lots", json=retired), 422, "validation_error")["fields"]
+
+
+def test_a_lot_is_relocated_over_the_api(api, db):
+    """Issue 7 item 16: what the pages can do, the API can do."""
+    lot_id = api("clerk").post("/lots", json=LOT).get_json()["id"]
+    moved = api("clerk").post(f"/lots/{lot_id}/position", json={"position": "2号仓 A垛", "reason": "倒仓"})
+    assert moved.status_code == 200 and moved.get_json()["position"] == "2号仓 A垛"
+    assert_error(api("clerk").post(f"/lots/{lot_id}/position", json={"position": "2号仓 A垛"}), 422, "validation_error")
+    assert_error(api("officer").post(f"/lots/{lot_id}/position", json={"position": "X"}), 403, "forbidden")
+    assert_error(api("coldclerk").post(f"/lots/{lot_id}/position", json={"position": "X"}), 404, "not_found")
+    held = api("inspector").post(f"/lots/{lot_id}/hold", json={"status": "quality_hold", "reason": "moisture"})
+    assert held.get_json()["held_by"] == "BUR-GRAIN"

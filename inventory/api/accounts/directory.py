@@ -12,7 +12,7 @@ from inventory.api.auth import current_user
 from inventory.api.blueprint import bp
 from inventory.api.idempotency import idempotent
 from inventory.api.pagination import page
-from inventory.api.schemas import Blank, Out, PageQuery, StrictBody, Timestamp, errors, page_of
+from inventory.api.schemas import BODY, Blank, Out, PageQuery, StrictBody, Timestamp, errors, page_of
 from inventory.api.spec import spec
 from inventory.core.vocab import OrgKind, Role
 from inventory.db import get_session
@@ -20,7 +20,6 @@ from inventory.models import AuditEvent, Organisation, User
 from inventory.services.accounts import directory
 from inventory.services.audit import queries as audit_queries
 
-BODY = (400, 413, 415, 422)
 Code = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")]
 
 

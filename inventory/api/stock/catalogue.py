@@ -18,6 +18,7 @@ from inventory.api.blueprint import bp
 from inventory.api.idempotency import idempotent
 from inventory.api.pagination import page
 from inventory.api.schemas import (
+    BODY,
     Blank, Out, PageQuery, Quantity, StrictBody, Temperature, errors, page_of,
 )
 from inventory.api.spec import spec
@@ -27,7 +28,6 @@ from inventory.db import get_session
 from inventory.models import Facility, Material, Organisation
 from inventory.services.stock import catalogue, facilities
 
-BODY = (400, 413, 415, 422)
 Code = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")]
 Name = Annotated[str, Field(min_length=1, max_length=128, description="Chinese name")]
 NameEn = Annotated[str, Field(max_length=128)]

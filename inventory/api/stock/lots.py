@@ -14,6 +14,7 @@ from inventory.api.blueprint import bp
 from inventory.api.idempotency import idempotent
 from inventory.api.pagination import page
 from inventory.api.schemas import (
+    BODY,
     Blank, Out, PageQuery, PositiveQuantity, Quantity, QuantityIn, Query, StrictBody, Timestamp, errors, page_of,
 )
 from inventory.api.spec import spec
@@ -23,7 +24,6 @@ from inventory.models import Lot, Movement
 from inventory.services.stock import catalogue, lots, queries
 from inventory.services.stock.names import names_for
 
-BODY = (400, 413, 415, 422)
 Note = Annotated[str, Field(max_length=500)]
 MaterialCode = Annotated[str, Field(min_length=1, max_length=32, description="material code")]
 
@@ -56,6 +56,8 @@ class LotOut(Out):
     quality_grade: str
     inspection_result: str
     status: LotStatus
+    position: str = Field(description="store room / stack inside the facility")
+    held_by: str | None = Field(description="organisation code of whoever placed the current hold")
 
 
 class MovementCreate(StrictBody):
@@ -101,6 +103,11 @@ class PendingAdjustment(BaseModel):
 class HoldBody(StrictBody):
     status: Literal[LotStatus.quality_hold, LotStatus.quarantined, LotStatus.available]
     reason: str = Field(min_length=1, max_length=500)
+
+
+class RelocationBody(StrictBody):
+    position: str = Field(min_length=1, max_length=64, description="the new store room / stack")
+    reason: str = Field(default="", max_length=500)
 
 
 class LotFilters(Query):
@@ -182,7 +189,8 @@ class LotCodes:
         return LotOut.model_validate({
             **{name: getattr(lot, name) for name in LotOut.model_fields if hasattr(lot, name)},
             "material": self.materials.get(lot.material_id), "facility": self.facilities.get(lot.facility_id),
-            "enterprise": self.orgs.get(lot.enterprise_id)})
+            "enterprise": self.orgs.get(lot.enterprise_id),
+            "held_by": self.orgs.get(lot.held_by_org_id) if lot.held_by_org_id else None})
 
 
 def lot_out(lot: Lot) -> LotOut:
@@ -251,6 +259,17 @@ def hold_lot(lot_id: int):
     """Put a lot on quality hold or quarantine, or release it."""
     body, session = request.context.json, get_session()
     lot = lots.set_hold(session=session, actor=current_user(), lot_id=lot_id, status=body.status, reason=body.reason)
+    session.commit()
+    return lot_out(lot)
+
+
+@bp.post("/lots/<int:lot_id>/position")
+@spec.validate(json=RelocationBody, resp=errors(*BODY, 403, 404, HTTP_200=LotOut), tags=["stock"])
+def relocate_lot(lot_id: int):
+    """Move a lot to another store room or stack inside its facility (an audited relocation, not a transfer)."""
+    body, session = request.context.json, get_session()
+    lot = lots.relocate(session=session, actor=current_user(), lot_id=lot_id, position=body.position,
+                        reason=body.reason)
     session.commit()
     return lot_out(lot)
 

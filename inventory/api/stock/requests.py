@@ -16,6 +16,7 @@ from inventory.api.blueprint import bp
 from inventory.api.idempotency import idempotent
 from inventory.api.pagination import page
 from inventory.api.schemas import (
+    BODY,
     Blank, NonNegativeQuantity, Out, PageQuery, PositiveQuantity, Quantity, RowId, StrictBody, Timestamp, errors, page_of,
 )
 from inventory.api.spec import path_enums, spec
@@ -28,7 +29,6 @@ from inventory.services.stock import counts, lots, transfers
 from inventory.services.stock.flows import ADJUSTMENT, COUNT, TRANSFER
 from inventory.services.workflows.registry import Flow
 
-BODY = (400, 413, 415, 422)
 DECIDE = errors(*BODY, 403, 404, 409)
 
 

@@ -23,7 +23,7 @@ def names_for(session: Session, user: User, lots: Iterable[Lot], *, facility_ids
     named on the page (a transfer's destination)."""
     lots = list(lots)
     wanted_facilities = {lot.facility_id for lot in lots} | set(facility_ids)
-    wanted_orgs = {lot.enterprise_id for lot in lots}
+    wanted_orgs = {lot.enterprise_id for lot in lots} | {lot.held_by_org_id for lot in lots if lot.held_by_org_id}
     facilities = {f.id: f for f in session.exec(select(Facility).where(Facility.id.in_(wanted_facilities)))}
     wanted_orgs |= {f.enterprise_id for f in facilities.values()}
     return Names(
