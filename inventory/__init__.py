@@ -124,6 +124,9 @@ def register_security_headers(app: Flask) -> None:
             response.headers.setdefault(name, value)
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if not (request.endpoint or "").endswith("static"):
+            # pages and API answers hold one user's data: no shared or back-button cache keeps them
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
 

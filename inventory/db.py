@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g
-from sqlalchemy import event
+from sqlalchemy import event, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -61,3 +61,16 @@ def session_scope(app: Flask | None = None) -> Iterator[Session]:
 def init_app(app: Flask) -> None:
     get_engine(app)
     app.teardown_appcontext(_close_session)
+
+
+def lock_row(session: Session, table, row_id: int) -> None:
+    """Take the row's write lock for the rest of the transaction, so a check and the write it guards cannot
+    interleave with another request doing the same (a count opened twice, a tolerance read twice).
+
+    PostgreSQL: ``SELECT … FOR UPDATE``. SQLite has no row locks and runs plain reads outside any transaction;
+    a no-op ``UPDATE`` there takes the database's write lock, which every other writer waits for.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(table).where(table.c.id == row_id).values(id=table.c.id))
+    else:
+        session.execute(select(table.c.id).where(table.c.id == row_id).with_for_update())

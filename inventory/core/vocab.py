@@ -122,6 +122,7 @@ class RequestStatus(Vocabulary):
     open = "open", _l("Open"), "text-bg-info"
     submitted = "submitted", _l("Submitted"), "text-bg-warning"
     cancelled = "cancelled", _l("Cancelled"), "text-bg-secondary"
+    withdrawn = "withdrawn", _l("Withdrawn"), "text-bg-secondary"
 
 
 class WorkflowAction(Vocabulary):
@@ -133,6 +134,7 @@ class WorkflowAction(Vocabulary):
     reject = "reject", _l("reject"), "btn-outline-danger"
     execute = "execute", _l("execute")
     cancel = "cancel", _l("cancel"), "btn-outline-secondary"
+    withdraw = "withdraw", _l("withdraw"), "btn-outline-secondary"
 
 
 class Category(Vocabulary):
@@ -168,9 +170,9 @@ class StorageClass(Vocabulary):
 class InspectionResult(Vocabulary):
     """The quality inspection of a receipt; it decides the status the lot is received in."""
 
-    passed = "passed", _l("Passed"), "text-bg-success"
-    failed = "failed", _l("Failed"), "text-bg-danger"
-    pending = "pending", _l("Pending"), "text-bg-warning"
+    passed = "passed", _l("Passed inspection"), "text-bg-success"
+    failed = "failed", _l("Failed inspection"), "text-bg-danger"
+    pending = "pending", _l("Awaiting inspection"), "text-bg-warning"
 
 
 class StockPolicy(Vocabulary):

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from inventory.http import http_error_response
+from inventory.http import error_response, http_error_response
 from inventory.db import get_session
 from inventory.core.errors import DomainError
 
@@ -21,6 +23,14 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
         return render_template("errors/error.html", code=400, message=error.description), 400
+
+    @app.errorhandler(IntegrityError)
+    def _lost_race(_error: IntegrityError):
+        get_session().rollback()
+        if request.path.startswith("/api/"):
+            return error_response(409, "conflict", "another request wrote the same record at the same moment")
+        return render_template("errors/error.html", code=409, message=_(
+            "Someone else saved the same thing at the same moment. Look again before you repeat it.")), 409
 
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):

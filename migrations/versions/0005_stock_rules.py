@@ -70,17 +70,20 @@ def _sign_existing_movements() -> None:
                         sa.column("ref_id", sa.Integer), sa.column("note", sa.String), sa.column("prev_hash", sa.String),
                         sa.column("hash", sa.String), sa.column("key_id", sa.String))
     lot = sa.table("lot", sa.column("id", sa.Integer), sa.column("enterprise_id", sa.Integer),
+                   sa.column("material_id", sa.Integer), sa.column("facility_id", sa.Integer),
                    sa.column("last_hash", sa.String))
     audit = sa.table("audit_event", sa.column("at", UTCDateTime()), sa.column("actor_id", sa.Integer),
                      sa.column("org_id", sa.Integer), sa.column("action", sa.String), sa.column("entity", sa.String),
                      sa.column("entity_id", sa.String), sa.column("after", sa.JSON))
     audited = set(bind.execute(sa.select(audit.c.entity_id).where(audit.c.entity == "movement")).scalars())
-    rows = bind.execute(sa.select(movement, lot.c.enterprise_id).join(lot, lot.c.id == movement.c.lot_id)
+    rows = bind.execute(sa.select(movement, lot.c.enterprise_id, lot.c.material_id, lot.c.facility_id)
+                        .join(lot, lot.c.id == movement.c.lot_id)
                         .order_by(movement.c.lot_id, movement.c.seq)).mappings().all()
     previous: dict[int, str] = {}
     for m in rows:
         prev_hash = previous.get(m["lot_id"], "")
-        payload = "|".join([prev_hash, str(m["lot_id"]), str(m["seq"]), m["kind"], f"{m['quantity']:.3f}",
+        payload = "|".join([prev_hash, str(m["lot_id"]), str(m["material_id"]), str(m["facility_id"]), str(m["seq"]),
+                            m["kind"], f"{m['quantity']:.3f}",
                             f"{m['on_hand_after']:.3f}", m["at"].astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f"),
                             str(m["actor_id"] or ""), m["ref_type"] or "", str(m["ref_id"] or ""), m["note"]])
         digest = hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()

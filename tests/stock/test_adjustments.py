@@ -53,3 +53,29 @@ def test_an_absurd_write_up_is_refused_and_writes_nothing(api, db):
     lot = receive(db, quantity="100")
     assert_error(adjust(api, lot.id, "999999999999999999"), 422, "validation_error")
     assert db.exec(select(Adjustment)).all() == []
+
+
+def test_a_write_up_that_would_overflow_the_ledger_is_refused_at_approval(api, db):
+    """Review finding: approving +999,999,999,999,999.999 gave a 500 on PostgreSQL."""
+    lot = receive(db, quantity="100")
+    pending = adjust(api, lot.id, "999999999999999.999")
+    assert pending.status_code == 202
+    decided = api("approver").post(f"/adjustments/{pending.get_json()['adjustment']['id']}/actions/approve", json={})
+    assert_error(decided, 409, "too_large")
+    db.expire_all()
+    assert db.get(Lot, lot.id).on_hand == Decimal("100.000")
+
+
+def test_a_lot_held_by_the_bureau_cannot_be_adjusted_by_the_enterprise(api, db):
+    lot = receive(db, quantity="100")
+    api("inspector").post(f"/lots/{lot.id}/hold", json={"status": "quarantined", "reason": "pests"})
+    assert_error(adjust(api, lot.id, "-0.1"), 409, "lot_held")
+
+
+def test_the_requester_withdraws_a_waiting_adjustment_and_nobody_else_may(api, db):
+    lot = receive(db, quantity="100")
+    waiting = adjust(api, lot.id, "-10").get_json()["adjustment"]["id"]
+    assert_error(api("manager").post(f"/adjustments/{waiting}/actions/withdraw", json={}), 403, "forbidden")
+    withdrawn = api("clerk").post(f"/adjustments/{waiting}/actions/withdraw", json={})
+    assert withdrawn.status_code == 200 and withdrawn.get_json()["status"] == "withdrawn"
+    assert_error(api("approver").post(f"/adjustments/{waiting}/actions/approve", json={}), 409, "illegal_transition")

@@ -32,7 +32,8 @@ def day(offset: int) -> str:
 
 
 def good_rows(count: int = 3, prefix: str = "IMP") -> list[list[str]]:
-    return [["WHEAT", "GR-01", f"{prefix}-{n}", f"{100 + n}.250", day(-30), "", day(-2), "一等", "合格", "入库"]
+    """Receipts that fit: GR-01 has about 10,000 t of room, so 450 of them stay within its capacity."""
+    return [["WHEAT", "GR-01", f"{prefix}-{n}", f"{10 + n % 10}.250", day(-30), "", day(-2), "一等", "合格", "入库"]
             for n in range(1, count + 1)]
 
 
@@ -70,7 +71,7 @@ def test_a_csv_import_receives_every_row_through_the_ledger(db):
     assert count_rows(db, Lot) == lots_before + 3
     assert count_rows(db, Movement) == movements_before + 3
     lot = db.exec(select(Lot).where(Lot.lot_code == "IMP-2")).one()
-    assert lot.on_hand == lot.quantity_received == Decimal("102.250")
+    assert lot.on_hand == lot.quantity_received == Decimal("12.250")
     assert lot.expiry_date == business_today() - timedelta(days=30) + timedelta(days=1095)
     assert ledger.verify(session=db) == []
 
@@ -317,3 +318,12 @@ def test_the_sweep_resends_stale_queued_jobs_and_fails_abandoned_running_ones(db
     statuses = {name: db.get(ImportJob, job.id).status for name, job in jobs.items()}
     assert statuses == {"fresh": "queued", "stale": "queued", "abandoned": "failed", "busy": "running"}
     assert db.get(ImportJob, jobs["abandoned"].id).errors[0]["message"].startswith("the worker stopped")
+
+
+
+def test_rows_past_the_facilitys_capacity_are_reported_and_nothing_is_written(db):
+    """A receipt fits in the facility's capacity (GR-01: 20,000 t, about 9,600 t held), counted across the file."""
+    rows = [["WHEAT", "GR-01", f"BIG-{n}", "4000", day(-30), "", day(-2), "一等", "合格", ""] for n in range(1, 4)]
+    job = run_import(db, "clerk", csv_bytes(rows))
+    assert job.status == "failed" and count_rows(db, Lot) == 15
+    assert [e["row"] for e in job.errors if e["field"] == "quantity"] == [4]

@@ -206,8 +206,41 @@ def test_a_rotated_key_signs_new_movements_and_old_ones_still_verify(app, db, tm
         result = app.test_cli_runner().invoke(args=["ledger", "rotate-key"])
         assert result.exit_code == 0 and "k2" in result.output
         after = receive(db, quantity="10")
-        assert db.exec(select(Movement).where(Movement.lot_id == after.id)).one().key_id == "k2" != first
+        second = db.exec(select(Movement).where(Movement.lot_id == after.id)).one().key_id
+        assert first.startswith("k1-") and second.startswith("k2-")
         problems = [p for p in ledger.verify(session=db) if p.lot_id in {before.id, after.id}]
         assert problems == []
+    finally:
+        ledger_keys._keyring.cache_clear()
+
+
+
+def test_a_swapped_variety_or_a_deleted_movement_is_found(db):
+    """The chain covers what the lot is and where it is kept; an audited movement that is gone is reported."""
+    swapped, deleted = receive(db, quantity="10"), receive(db, quantity="10")
+    ledger.post_movement(session=db, lot_id=deleted.id, kind="issue", amount=Decimal("-1"),
+                         actor=user_named(db, "clerk"))
+    db.commit()
+    rice = db.exec(select(Lot.material_id).where(Lot.lot_code == "RI-2024-007")).one()
+    db.execute(text("UPDATE lot SET material_id = :m WHERE id = :id"), {"m": rice, "id": swapped.id})
+    last = db.exec(select(Movement).where(Movement.lot_id == deleted.id, Movement.seq == 2)).one()
+    db.execute(text("DELETE FROM movement WHERE id = :id"), {"id": last.id})
+    db.execute(text("UPDATE lot SET on_hand = :q, movement_count = 1, last_hash = :h WHERE id = :id"),
+               {"q": 10000 if db.get_bind().dialect.name == "sqlite" else 10, "h": last.prev_hash, "id": deleted.id})
+    db.commit()
+    problems = ledger.verify(session=db)
+    assert {p.lot_id for p in problems} == {swapped.id, deleted.id}
+    assert any("deleted" in p.problem for p in problems)
+
+
+def test_a_key_made_elsewhere_under_the_same_name_is_told_apart(db, tmp_path, monkeypatch):
+    from inventory.services.stock import ledger_keys
+
+    lot = receive(db, quantity="10")
+    monkeypatch.setenv("LEDGER_KEYS_FILE", str(tmp_path / "other-machine.json"))
+    ledger_keys._keyring.cache_clear()
+    try:
+        problems = [p for p in ledger.verify(session=db) if p.lot_id == lot.id]
+        assert problems and "unknown key" in problems[0].problem
     finally:
         ledger_keys._keyring.cache_clear()

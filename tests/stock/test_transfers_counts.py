@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from inventory.models import CountMismatch, Lot, Movement, StockCount, Transfer
+from inventory.models import CountMismatch, Facility, Lot, Movement, StockCount, Transfer
 from inventory.services.stock import lots
 from inventory.core.errors import Forbidden
 from tests.helpers import count_rows, user_named
@@ -64,7 +64,7 @@ def test_transfer_to_another_district_waits_for_the_bureau(api, db):
 
 def test_rejected_transfer_moves_nothing(api, db):
     source = lot_id(db, "WH-2025-014")
-    body = api("clerk").post("/transfers", json={"lot": source, "to_facility": "BZ-01", "quantity": "10",
+    body = api("clerk").post("/transfers", json={"lot": source, "to_facility": "GR-03", "quantity": "10",
                                                   "reason": "另一企业"}).get_json()
     assert body["status"] == "pending"
     moves = count_rows(db, Movement)
@@ -188,13 +188,16 @@ def test_an_inspector_counts_only_its_own_bureaus_stock(api, db):
 
 
 def test_a_count_is_cancelled_by_its_opener_or_the_enterprise_manager(api, db):
-    opened = api("inspector").post("/counts", json={"facility": "GR-01"}).get_json()
-    assert_error(api("clerk").post(f"/counts/{opened['id']}/actions/cancel", json={"note": "not mine"}), 403, "forbidden")
-    assert_error(api("inspector").post(f"/counts/{opened['id']}/actions/cancel", json={}), 422, "validation_error")
-    cancelled = api("manager").post(f"/counts/{opened['id']}/actions/cancel", json={"note": "wrong facility"})
-    assert cancelled.get_json()["status"] == "cancelled"
-    # the facility is free to be counted again
-    assert api("clerk").post("/counts", json={"facility": "GR-01"}).status_code == 201
+    inspection = api("inspector").post("/counts", json={"facility": "GR-01"}).get_json()
+    assert_error(api("clerk").post(f"/counts/{inspection['id']}/actions/cancel", json={"note": "not mine"}), 403,
+                 "forbidden")
+    assert_error(api("inspector").post(f"/counts/{inspection['id']}/actions/cancel", json={}), 422, "validation_error")
+    assert api("inspector").post(f"/counts/{inspection['id']}/actions/cancel",
+                                 json={"note": "wrong facility"}).get_json()["status"] == "cancelled"
+    # the facility is free to be counted again; the enterprise's own count is the manager's to call off
+    own = api("clerk").post("/counts", json={"facility": "GR-01"}).get_json()
+    assert api("manager").post(f"/counts/{own['id']}/actions/cancel",
+                               json={"note": "stocktaking moved"}).get_json()["status"] == "cancelled"
 
 
 def test_a_per_bureau_count_is_approved_by_that_bureau(api):
@@ -206,3 +209,32 @@ def test_a_per_bureau_count_is_approved_by_that_bureau(api):
 
 def test_unknown_bureau_for_a_count_is_422(api):
     assert_error(api("reliefclerk").post("/counts", json={"facility": "RL-01", "bureau": "BUR-NONE"}), 422, "validation_error")
+
+
+def test_an_enterprise_cannot_rewrite_or_call_off_a_bureaus_inspection(api, db):
+    """Review finding: the clerk overwrote an inspector's zeros with the book and submitted it as clean."""
+    opened = api("inspector").post("/counts", json={"facility": "GR-01"}).get_json()
+    lines = [{"lot_id": line["lot_id"], "counted": line["book"]} for line in opened["lines"]]
+    assert_error(api("clerk").post(f"/counts/{opened['id']}/lines", json={"lines": lines}), 403, "forbidden")
+    assert_error(api("clerk").post(f"/counts/{opened['id']}/actions/submit", json={}), 403, "forbidden")
+    assert_error(api("manager").post(f"/counts/{opened['id']}/actions/cancel", json={"note": "no"}), 403, "forbidden")
+    assert api("inspector").post(f"/counts/{opened['id']}/lines", json={"lines": lines}).status_code == 200
+    assert api("inspector").post(f"/counts/{opened['id']}/actions/submit", json={}).status_code == 200
+    assert db.exec(select(StockCount).where(StockCount.id == opened["id"])).one().status == "submitted"
+
+
+def test_a_transfer_goes_only_to_a_facility_of_the_same_enterprise(api, db):
+    error = assert_error(api("clerk").post("/transfers", json={"lot": lot_id(db, "WH-2025-014"), "to_facility": "BZ-01",
+                                                               "quantity": "1", "reason": "r"}), 422, "validation_error")
+    assert error["fields"]["to_facility"] == ["unknown facility 'BZ-01'"]
+
+
+def test_the_destination_is_checked_again_at_approval(api, db):
+    transfer = api("clerk").post("/transfers", json={"lot": lot_id(db, "WH-2025-014"), "to_facility": "GR-03",
+                                                      "quantity": "1", "reason": "r"}).get_json()
+    facility = db.exec(select(Facility).where(Facility.code == "GR-03")).one()
+    facility.categories = "edible_oil"  # re-declared meanwhile (GR-03 holds maize, so only directly here)
+    db.add(facility)
+    db.commit()
+    assert_error(api("approver").post(f"/transfers/{transfer['id']}/actions/approve", json={}), 422, "validation_error")
+    assert db.get(Transfer, transfer["id"]).status == "pending"

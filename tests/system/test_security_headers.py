@@ -52,3 +52,9 @@ def test_the_favicon_is_an_icon(client):
     assert response.status_code == 200
     assert response.mimetype == "image/vnd.microsoft.icon"
     assert response.data[:4] == b"\x00\x00\x01\x00"
+
+
+def test_pages_with_a_users_data_are_not_cached_but_static_files_are(login_as):
+    client = login_as("clerk")
+    assert client.get("/stock/lots").headers["Cache-Control"] == "no-store"
+    assert "no-store" not in client.get("/static/app.css").headers.get("Cache-Control", "")

@@ -100,7 +100,7 @@ def test_deciding_twice_is_refused(login_as, db, english, pending_adjustment):
     url = f"/inbox/adjustment/{pending_adjustment.id}"
     client.post(url, data={f"adjustment-{pending_adjustment.id}-reject": "1"})
     again = client.post(url, data={f"adjustment-{pending_adjustment.id}-approve": "1"}, follow_redirects=True)
-    assert "cannot approve this write-down: its status is Rejected" in again.get_data(as_text=True)
+    assert "cannot approve this stock adjustment: its status is Rejected" in again.get_data(as_text=True)
     db.expire_all()
     assert db.get(Adjustment, pending_adjustment.id).status == "rejected"
 

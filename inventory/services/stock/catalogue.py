@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
 from inventory import scope
-from inventory.models import Material, Organisation, User
+from inventory.models import Lot, Material, Organisation, User
 from inventory.core import settings
 from inventory.core.vocab import Category, OrgKind, StockPolicy, StorageClass
 from inventory.services.audit import trail
@@ -40,6 +40,8 @@ def storage_range(storage_class: str) -> tuple[Decimal | None, Decimal | None]:
     return STORAGE_CLASSES[StorageClass(storage_class)]
 
 
+#: what a quantity of the material means: fixed while any lot holds it
+FIXED_WHILE_STOCKED = ("unit", "category", "storage_class")
 EDITABLE = ("name_zh", "name_en", "category", "unit", "shelf_life_days", "storage_class", "policy",
             "rotation_lead_days", "active")
 
@@ -88,6 +90,10 @@ def update_material(*, session: Session, actor: User, material: Material, **chan
     before = {k: getattr(material, k) for k in EDITABLE}
     merged = {**before, **{k: v for k, v in changes.items() if k in EDITABLE}}
     _validate(merged)
+    meaning = [k for k in FIXED_WHILE_STOCKED if merged[k] != before[k]]
+    if meaning and session.exec(select(Lot.id).where(Lot.material_id == material.id, Lot.on_hand > 0)).first():
+        raise Conflict(_l("%(fields)s cannot change while the material is in stock: 10,000 t would silently become "
+                          "10,000 kg", fields=", ".join(meaning)), code="material_in_stock")
     for key, value in merged.items():
         setattr(material, key, value)
     session.add(material)

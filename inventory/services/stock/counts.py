@@ -22,8 +22,9 @@ from inventory.services.audit import trail
 from inventory.services.stock import ledger
 from inventory.services.workflows import engine
 from inventory.core.vocab import RequestStatus, Role, WorkflowAction
-from inventory.services.stock.flows import COUNT
+from inventory.services.stock.flows import COUNT, require_counting_side
 from inventory.core.errors import Conflict, Invalid, Text
+from inventory.db import lock_row
 from inventory.core import settings
 from inventory.core.clock import utcnow
 
@@ -51,6 +52,8 @@ def open_count(*, session: Session, actor: User, facility_code: str, note: str =
         if bureau_code and bureau_code != own.code:
             raise Invalid.field("bureau", _l("an inspector counts only the materials of its own bureau"))
         bureau_code = own.code
+    # opening takes turns per facility: two opened at once would both post their corrections
+    lock_row(session, Facility.__table__, facility.id)
     already = session.exec(select(StockCount.id).where(StockCount.facility_id == facility.id,
                                                        StockCount.status.in_(IN_PROGRESS))).first()
     if already:
@@ -106,10 +109,11 @@ def lines(*, session: Session, actor: User, count_id: int) -> tuple[StockCount, 
 def record_counted(*, session: Session, actor: User, count_id: int, counted: dict[int, Decimal]) -> StockCount:
     """Counted quantities per lot id; all are checked before any is written."""
     count = _count(session, actor, count_id)
-    scope.require_enterprise_action(session, actor, "submit", "count", count.enterprise_id)
+    scope.require(actor, "submit", "count")
+    require_counting_side(session, actor, count)
     # the row lock makes entering and submitting take turns: the book freezes over the lines as entered
-    count = session.exec(select(StockCount).where(StockCount.id == count.id).with_for_update()
-                         .execution_options(populate_existing=True)).one()
+    lock_row(session, StockCount.__table__, count.id)
+    session.refresh(count)
     if count.status != RequestStatus.open:
         raise Conflict(_l("the count is %(status)s", status=RequestStatus.label_of(count.status)), code="illegal_transition")
     by_lot = {line.lot_id: line for line in session.exec(select(StockCountLine).where(StockCountLine.count_id == count.id))}
@@ -134,6 +138,9 @@ def record_counted(*, session: Session, actor: User, count_id: int, counted: dic
     for lot_id, amount in clean.items():
         by_lot[lot_id].counted = amount
         session.add(by_lot[lot_id])
+    trail.record(session, actor=actor, action="count.record", entity="count", entity_id=count.id,
+                 org_id=count.enterprise_id, after={"counted": {str(k): str(v) for k, v in list(clean.items())[:500]},
+                                                    "lines": len(clean)})
     return count
 
 

@@ -1,6 +1,7 @@
 """Facilities of storage enterprises: kinds, default temperature ranges, safety systems."""
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -8,7 +9,8 @@ from sqlmodel import Session, select
 
 from inventory import scope
 from inventory.scope import ENTERPRISE_ROLES
-from inventory.models import District, Facility, Organisation, User
+from inventory.core.clock import business_today
+from inventory.models import District, Facility, Lot, Material, Organisation, User
 from inventory.core.vocab import Category, FacilityKind, OrgKind, SafetySystem
 from inventory.services.audit import trail
 from inventory.core.errors import Conflict, Invalid
@@ -45,6 +47,7 @@ def create_facility(
         if row is None:
             raise Invalid.field("district", _l("unknown district %(district)r", district=district))
         district_id = row.id
+    _checked_in_the_past(safety)
     default_min, default_max = KIND_DEFAULT_RANGE[kind]
     temp_min = default_min if temp_min is None else temp_min
     temp_max = default_max if temp_max is None else temp_max
@@ -93,7 +96,13 @@ def set_storage(*, session: Session, actor: User, facility: Facility, categories
     """The enterprise manager declares what the facility stores and who keeps it (专仓专储, 专人保管); audited."""
     scope.require_facility_owner(session, actor, "update", facility.enterprise_id)
     before = {"categories": facility.categories, "keeper_id": facility.keeper_id}
-    facility.categories = _categories(categories)
+    declared = _categories(categories)
+    held = set(session.exec(select(Material.category).join(Lot, Lot.material_id == Material.id)
+                            .where(Lot.facility_id == facility.id, Lot.on_hand > 0)))
+    if held - set(declared.split(",")):
+        raise Invalid.field("categories", _l("the facility still holds %(categories)s",
+                                             categories=", ".join(str(Category.label_of(c)) for c in sorted(held))))
+    facility.categories = declared
     facility.keeper_id = _keeper_id(session, keeper, facility.enterprise_id)
     session.add(facility)
     trail.record(session, actor=actor, action="facility.storage", entity="facility", entity_id=facility.id,
@@ -105,6 +114,7 @@ def set_storage(*, session: Session, actor: User, facility: Facility, categories
 def record_safety_check(*, session: Session, actor: User, facility: Facility, **checks) -> Facility:
     """Safety systems in place and their last check dates (§二(六)3)."""
     scope.require_facility_owner(session, actor, "update", facility.enterprise_id)
+    _checked_in_the_past(checks)
     before = {k: str(getattr(facility, k)) for k in SAFETY}
     for key, value in checks.items():
         if key in SAFETY:
@@ -113,6 +123,12 @@ def record_safety_check(*, session: Session, actor: User, facility: Facility, **
     trail.record(session, actor=actor, action="facility.safety", entity="facility", entity_id=facility.id,
                  org_id=facility.enterprise_id, before=before, after={k: str(getattr(facility, k)) for k in SAFETY})
     return facility
+
+
+def _checked_in_the_past(checks: dict) -> None:
+    for key, value in checks.items():
+        if key.endswith("_checked_on") and value is not None and not date(2000, 1, 1) <= value <= business_today():
+            raise Invalid.field(key, _l("a check date from 2000 to today"))
 
 
 def facility_by_code(session: Session, code: str, *, field: str = "facility") -> Facility:

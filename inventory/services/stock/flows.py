@@ -33,19 +33,32 @@ def count_materials(session: Session, count: StockCount) -> set[int]:
                             .where(StockCountLine.count_id == count.id)))
 
 
+def _own_request(session: Session, actor: User, row: Any) -> None:
+    """Only whoever asked may take a request back while it waits."""
+    if actor.id != row.requested_by:
+        raise Forbidden(_l("only whoever asked may withdraw the request"))
+
+
 def _count_in_remit(session: Session, actor: User, count: StockCount) -> None:
     """Every material counted is in the approver's remit (a mixed facility is counted per bureau)."""
     scope.require_bureau_decision(session, actor, "count", count_materials(session, count))
 
 
-def _count_of_own_enterprise(session: Session, actor: User, count: StockCount) -> None:
-    scope.require_enterprise_action(session, actor, "submit", "count", count.enterprise_id)
+def require_counting_side(session: Session, actor: User, count: StockCount) -> None:
+    """Who counts: an enterprise's own count is entered and submitted by its people; a bureau's inspection
+    (opened by its inspector) only by that bureau's people, so the enterprise cannot rewrite it."""
+    opener = session.get(User, count.opened_by)
+    if actor.org_id != (opener.org_id if opener else count.enterprise_id):
+        raise Forbidden(_l("this count is entered and submitted by the organisation that opened it"))
 
 
 def _may_call_off(session: Session, actor: User, count: StockCount) -> None:
-    """Whoever opened the count, or the manager of the enterprise counted."""
-    manager = actor.role == Role.enterprise_manager and actor.org_id == count.enterprise_id
-    if not manager and actor.id != count.opened_by:
+    """Whoever opened the count, or the manager of the enterprise for the enterprise's own count (a bureau's
+    inspection is not the enterprise's to call off)."""
+    if actor.id == count.opened_by:
+        return
+    require_counting_side(session, actor, count)
+    if actor.role != Role.enterprise_manager:
         raise Forbidden(_l("only the enterprise manager or whoever opened the count may cancel it"))
 
 
@@ -89,18 +102,22 @@ TRANSFER = register(Flow(
         Transition(S.pending, A.reject, S.rejected, PERMISSIONS[("transfer", "approve")],
                    _lot_material_in_remit("transfer"), **DECISION),
         Transition(S.approved, A.execute, S.executed),
+        Transition(S.pending, A.withdraw, S.withdrawn, PERMISSIONS[("transfer", "withdraw")], _own_request,
+                   note="decision_note", awaited=False),
     ),
     describe=_describe_lot_requests,
 ))
 
 ADJUSTMENT = register(Flow(
-    name="adjustment", label=_l("write-down"), model=Adjustment, initial=S.pending,
+    name="adjustment", label=_l("stock adjustment"), model=Adjustment, initial=S.pending,
     missing=_l("adjustment not found"),
     transitions=(
         Transition(S.pending, A.approve, S.approved, PERMISSIONS[("adjustment", "approve")],
                    _lot_material_in_remit("adjustment"), **DECISION),
         Transition(S.pending, A.reject, S.rejected, PERMISSIONS[("adjustment", "approve")],
                    _lot_material_in_remit("adjustment"), **DECISION),
+        Transition(S.pending, A.withdraw, S.withdrawn, PERMISSIONS[("adjustment", "withdraw")], _own_request,
+                   note="decision_note", awaited=False),
     ),
     describe=_describe_lot_requests,
 ))
@@ -109,7 +126,7 @@ COUNT = register(Flow(
     name="count", label=_l("count"), model=StockCount, initial=S.open, missing=_l("count not found"),
     requester="submitted_by",
     transitions=(
-        Transition(S.open, A.submit, S.submitted, PERMISSIONS[("count", "submit")], _count_of_own_enterprise,
+        Transition(S.open, A.submit, S.submitted, PERMISSIONS[("count", "submit")], require_counting_side,
                    by="submitted_by", at="submitted_at"),
         Transition(S.submitted, A.approve, S.approved, PERMISSIONS[("count", "approve")], _count_in_remit,
                    **DECISION),

@@ -28,6 +28,8 @@ from inventory.core.errors import Conflict, Invalid, NotFound
 from inventory.core.clock import business_today, utcnow
 
 QUANTUM = Decimal("0.001")
+#: NUMERIC(18,3) holds less than this: a quantity, and what a lot holds after a movement, stay below it
+LARGEST = Decimal("1e15")
 
 
 def quantity(value: Decimal | int | str, *, field: str = "quantity") -> Decimal:
@@ -41,7 +43,7 @@ def quantity(value: Decimal | int | str, *, field: str = "quantity") -> Decimal:
         raise Invalid.field(field, _l("not a number")) from None
     if not amount.is_finite():
         raise Invalid.field(field, _l("not a finite number"))
-    if abs(amount) >= Decimal("1e15"):
+    if abs(amount) >= LARGEST:
         raise Invalid.field(field, _l("too large"))
     try:
         rounded = amount.quantize(QUANTUM)
@@ -63,14 +65,15 @@ def _check_sign(kind: str, amount: Decimal) -> None:
         raise Invalid.field("quantity", _l("a %(kind)s takes stock out: the ledger quantity is negative", kind=kind))
 
 
-def chain_hash(prev_hash: str, *, key: bytes, lot_id: int, seq: int, kind: str, amount: Decimal,
-               on_hand_after: Decimal, at: datetime, actor_id: int | None, ref_type: str | None, ref_id: int | None,
-               note: str) -> str:
-    """HMAC-SHA256 of the movement and the previous link, keyed by a secret kept outside the database."""
+def chain_hash(prev_hash: str, *, key: bytes, lot_id: int, material_id: int, facility_id: int, seq: int, kind: str,
+               amount: Decimal, on_hand_after: Decimal, at: datetime, actor_id: int | None, ref_type: str | None,
+               ref_id: int | None, note: str) -> str:
+    """HMAC-SHA256 of the movement, of what the lot is and where it is kept, and of the previous link, keyed
+    by a secret kept outside the database (so a swapped variety or place breaks the chain too)."""
     at_text = at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
     payload = "|".join([
-        prev_hash, str(lot_id), str(seq), kind, f"{amount:.3f}", f"{on_hand_after:.3f}", at_text,
-        str(actor_id or ""), ref_type or "", str(ref_id or ""), note,
+        prev_hash, str(lot_id), str(material_id), str(facility_id), str(seq), kind, f"{amount:.3f}",
+        f"{on_hand_after:.3f}", at_text, str(actor_id or ""), ref_type or "", str(ref_id or ""), note,
     ])
     return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
 
@@ -93,7 +96,7 @@ def post_movement(
     amount = quantity(amount)
     _check_sign(kind, amount)
     lots, movements = Lot.__table__, Movement.__table__
-    guards = [lots.c.id == lot_id, lots.c.on_hand + amount >= 0]
+    guards = [lots.c.id == lot_id, lots.c.on_hand + amount >= 0, lots.c.on_hand + amount < LARGEST]
     if kind in MovementKind.needs_available():
         guards += [lots.c.status == LotStatus.available, lots.c.expiry_date >= (today or business_today())]
     new_status = case(
@@ -106,7 +109,8 @@ def post_movement(
     row = connection.execute(
         update(lots).where(and_(*guards))
         .values(on_hand=lots.c.on_hand + amount, movement_count=lots.c.movement_count + 1, status=new_status)
-        .returning(lots.c.on_hand, lots.c.movement_count, lots.c.last_hash, lots.c.status, lots.c.enterprise_id)
+        .returning(lots.c.on_hand, lots.c.movement_count, lots.c.last_hash, lots.c.status, lots.c.enterprise_id,
+                   lots.c.material_id, lots.c.facility_id)
     ).first()
     if row is None:
         _explain_refusal(session, lot_id, kind, amount, today)
@@ -114,9 +118,9 @@ def post_movement(
     actor_id = actor.id if actor else None
     at = utcnow()
     key_id, key = ledger_keys.signing_key()
-    digest = chain_hash(prev_hash, key=key, lot_id=lot_id, seq=seq, kind=kind, amount=amount,
-                        on_hand_after=on_hand_after, at=at, actor_id=actor_id, ref_type=ref_type, ref_id=ref_id,
-                        note=note)
+    digest = chain_hash(prev_hash, key=key, lot_id=lot_id, material_id=row[5], facility_id=row[6], seq=seq, kind=kind,
+                        amount=amount, on_hand_after=on_hand_after, at=at, actor_id=actor_id, ref_type=ref_type,
+                        ref_id=ref_id, note=note)
     values = dict(lot_id=lot_id, seq=seq, kind=kind, quantity=amount, on_hand_after=on_hand_after, at=at,
                   actor_id=actor_id, ref_type=ref_type, ref_id=ref_id, note=note, prev_hash=prev_hash, hash=digest,
                   key_id=key_id)
@@ -138,12 +142,16 @@ def post_opening_receipts(*, session: Session, actor: User | None, receipts: lis
     actor_id = actor.id if actor else None
     at = utcnow()
     key_id, key = ledger_keys.signing_key()
+    where = {lot_id: (material_id, facility_id) for lot_id, material_id, facility_id in session.connection().execute(
+        select(lots.c.id, lots.c.material_id, lots.c.facility_id).where(lots.c.id.in_([r[0] for r in receipts])))}
     openings, rows = [], []
     for lot_id, amount, note in receipts:
         amount = quantity(amount)
         _check_sign("receipt", amount)
-        digest = chain_hash("", key=key, lot_id=lot_id, seq=1, kind="receipt", amount=amount, on_hand_after=amount,
-                            at=at, actor_id=actor_id, ref_type="lot", ref_id=lot_id, note=note)
+        material_id, facility_id = where[lot_id]
+        digest = chain_hash("", key=key, lot_id=lot_id, material_id=material_id, facility_id=facility_id, seq=1,
+                            kind="receipt", amount=amount, on_hand_after=amount, at=at, actor_id=actor_id,
+                            ref_type="lot", ref_id=lot_id, note=note)
         openings.append({"lot": lot_id, "amount": amount, "digest": digest})
         rows.append(dict(lot_id=lot_id, seq=1, kind="receipt", quantity=amount, on_hand_after=amount, at=at,
                          actor_id=actor_id, ref_type="lot", ref_id=lot_id, note=note, prev_hash="", hash=digest,
@@ -172,6 +180,8 @@ def _explain_refusal(session: Session, lot_id: int, kind: str, amount: Decimal, 
         raise Conflict(_l("the lot is %(status)s and cannot be taken out by %(kind)s",
                           status=LotStatus.label_of(lot.status), kind=MovementKind.label_of(kind)),
                        code="lot_not_available")
+    if lot.on_hand + amount >= LARGEST:
+        raise Conflict(_l("the lot would hold more than the ledger can record"), code="too_large")
     if kind in MovementKind.needs_available() and lot.expiry_date < (today or business_today()):
         raise Conflict(_l("the lot is past its expiry date"), code="lot_expired")
     unit = session.get(Material, lot.material_id).unit
@@ -216,13 +226,17 @@ def _verify_audit(session: Session) -> list[Discrepancy]:
     for movement_id, lot_id, seq, kind, amount in session.execute(
             select(Movement.id, Movement.lot_id, Movement.seq, Movement.kind, Movement.quantity)):
         expected = {"lot_id": lot_id, "seq": seq, "kind": kind, "quantity": f"{amount:.3f}"}
-        if events.get(movement_id) != expected:
+        if events.pop(movement_id, None) != expected:
             problems.append(Discrepancy(lot_id, f"movement {movement_id} differs from its audit event"))
+    for movement_id, after in events.items():  # what is left was audited but is no longer in the ledger
+        problems.append(Discrepancy((after or {}).get("lot_id", 0), f"movement {movement_id} was deleted"))
     return problems
 
 
-def _movements_in_order(session: Session, batch: int) -> Iterator[Movement]:
-    result = session.exec(select(Movement).order_by(Movement.lot_id, Movement.seq).execution_options(yield_per=batch))
+def _movements_in_order(session: Session, batch: int) -> Iterator[tuple[Movement, int, int]]:
+    """Each movement with its lot's material and facility, which the chain covers."""
+    result = session.execute(select(Movement, Lot.material_id, Lot.facility_id).join(Lot, Lot.id == Movement.lot_id)
+                             .order_by(Movement.lot_id, Movement.seq).execution_options(yield_per=batch))
     yield from result
 
 
@@ -235,7 +249,7 @@ def _verify_chains(session: Session, batch: int) -> list[Discrepancy]:
         if lot_id is not None and not broken and last_hash.get(lot_id, "") != prev_hash:
             problems.append(Discrepancy(lot_id, "the lot's last hash does not match its ledger"))
 
-    for m in _movements_in_order(session, batch):
+    for m, material_id, facility_id in _movements_in_order(session, batch):
         if m.lot_id != current:
             close(current)
             current, prev_hash, running, expected_seq, broken = m.lot_id, "", Decimal(0), 1, False
@@ -248,9 +262,9 @@ def _verify_chains(session: Session, batch: int) -> list[Discrepancy]:
             problems.append(Discrepancy(m.lot_id, f"movement {m.id} is signed by an unknown key {m.key_id!r}"))
             broken = True
             continue
-        recomputed = chain_hash(prev_hash, key=key, lot_id=m.lot_id, seq=m.seq, kind=m.kind, amount=m.quantity,
-                                on_hand_after=m.on_hand_after, at=m.at, actor_id=m.actor_id, ref_type=m.ref_type,
-                                ref_id=m.ref_id, note=m.note)
+        recomputed = chain_hash(prev_hash, key=key, lot_id=m.lot_id, material_id=material_id, facility_id=facility_id,
+                                seq=m.seq, kind=m.kind, amount=m.quantity, on_hand_after=m.on_hand_after, at=m.at,
+                                actor_id=m.actor_id, ref_type=m.ref_type, ref_id=m.ref_id, note=m.note)
         if m.seq != expected_seq or m.prev_hash != prev_hash or m.hash != recomputed or m.on_hand_after != running:
             problems.append(Discrepancy(m.lot_id, f"movement {m.id} (seq {m.seq}) breaks the chain"))
             broken = True

@@ -8,6 +8,7 @@ be rotated (``flask ledger rotate-key``) while older movements still verify with
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -25,18 +26,26 @@ def _file() -> Path:
     return Path(os.environ.get("LEDGER_KEYS_FILE") or INSTANCE_DIR / "ledger-keys.json")
 
 
+def _stored_id(name: str, secret: bytes) -> str:
+    """The id stored with a movement: the key's name and a fingerprint of the key itself, so a machine that made
+    a key of its own under the same name signs with another id, and ``ledger verify`` says "unknown key"."""
+    return f"{name}-{hashlib.sha256(b'reserve ledger key|' + secret).hexdigest()[:8]}"
+
+
 @lru_cache(maxsize=1)
 def _keyring() -> tuple[str, dict[str, bytes]]:
     """(id of the signing key, every key by id), read once per process."""
     if os.environ.get("LEDGER_KEYS"):
-        keys = dict(item.split(":", 1) for item in os.environ["LEDGER_KEYS"].split(",") if item)
-        current = os.environ.get("LEDGER_KEY_ID") or sorted(keys)[-1]
-        return current, {key_id: bytes.fromhex(secret) for key_id, secret in keys.items()}
-    path = _file()
-    if not path.exists():
-        _write(path, {"current": "k1", "keys": {"k1": secrets.token_hex(32)}})
-    stored = json.loads(path.read_text())
-    return stored["current"], {key_id: bytes.fromhex(secret) for key_id, secret in stored["keys"].items()}
+        named = dict(item.split(":", 1) for item in os.environ["LEDGER_KEYS"].split(",") if item)
+        current = os.environ.get("LEDGER_KEY_ID") or sorted(named)[-1]
+    else:
+        path = _file()
+        if not path.exists():
+            _write(path, {"current": "k1", "keys": {"k1": secrets.token_hex(32)}})
+        stored = json.loads(path.read_text())
+        named, current = stored["keys"], stored["current"]
+    keys = {name: bytes.fromhex(secret) for name, secret in named.items()}
+    return _stored_id(current, keys[current]), {_stored_id(name, secret): secret for name, secret in keys.items()}
 
 
 def _write(path: Path, stored: dict) -> None:

@@ -15,13 +15,15 @@ from sqlalchemy import func, insert, update
 from sqlmodel import Session, select
 
 from inventory import scope
-from inventory.models import Adjustment, Facility, Lot, Material, Movement, User
+from inventory.core.quantities import quantity_text
+from inventory.db import lock_row
+from inventory.models import Adjustment, Facility, Lot, Material, Movement, Organisation, User
 from inventory.services.audit import trail
 from inventory.services.stock import catalogue
 from inventory.services.stock import ledger
 from inventory.services.workflows import engine
 from inventory.core.vocab import (
-    Category, InspectionResult, LotStatus, MovementKind, RequestStatus, Role, StorageClass,
+    Category, InspectionResult, LotStatus, MovementKind, OrgKind, RequestStatus, Role, StorageClass,
 )
 from inventory.services.stock.flows import ADJUSTMENT
 from inventory.core import settings
@@ -86,6 +88,7 @@ class ReceiptLookups:
         self.materials: dict[str, Material] = {}
         self.facilities: dict[str, Facility] = {}
         self.lot_codes: set[str] | None = None
+        self.loads: dict[int, Decimal] = {}
 
     def material(self, code: str) -> Material:
         if code not in self.materials:
@@ -97,6 +100,14 @@ class ReceiptLookups:
             self.facilities[code] = facility_by_code(self.session, code)
         return self.facilities[code]
 
+    def load(self, facility: Facility) -> Decimal:
+        """What the facility holds now in its capacity unit, plus what this batch has received into it so far."""
+        if facility.id not in self.loads:
+            self.loads[facility.id] = Decimal(self.session.exec(
+                select(func.coalesce(func.sum(Lot.on_hand), 0)).join(Material, Material.id == Lot.material_id)
+                .where(Lot.facility_id == facility.id, Material.unit == facility.capacity_unit)).one())
+        return self.loads[facility.id]
+
     def lot_code_taken(self, code: str) -> bool:
         if self.lot_codes is None:
             self.lot_codes = set(self.session.exec(select(Lot.lot_code).where(Lot.enterprise_id == self.enterprise_id)))
@@ -105,6 +116,25 @@ class ReceiptLookups:
 
 #: receipts are dated from this day to today; an earlier or later date is a typing error (docs/domain-rules.md)
 EARLIEST_RECEIPT = date(2000, 1, 1)
+#: no reserve keeps longer than this; an expiry further out is a typing error
+LONGEST_SHELF_LIFE_YEARS = 30
+
+
+def _within_capacity(lookups: ReceiptLookups, material: Material, facility: Facility, amount: Decimal) -> None:
+    """A receipt fits in what the facility has room for, where its capacity is in the material's unit."""
+    if facility.capacity is None or facility.capacity_unit != material.unit:
+        return
+    try:
+        amount = ledger.quantity(amount)
+    except Invalid:
+        return  # reported by the quantity's own check
+    load = lookups.load(facility)
+    if load + amount > facility.capacity:
+        raise Invalid.field("quantity", _l("%(facility)s holds %(load)s of %(capacity)s %(unit)s: no room for %(amount)s",
+                                           facility=facility.code, load=quantity_text(load),
+                                           capacity=quantity_text(facility.capacity), unit=material.unit,
+                                           amount=quantity_text(amount)))
+    lookups.loads[facility.id] = load + amount
 
 
 class _Problems:
@@ -167,6 +197,8 @@ def validate_receipt(session: Session, actor: User, receipt: Receipt, *, today: 
     received_on = receipt.received_on or today
     if not EARLIEST_RECEIPT <= received_on <= today:
         problems.add("received_on", _l("must be from %(first)s to today", first=EARLIEST_RECEIPT.isoformat()))
+    elif receipt.production_date and receipt.production_date < EARLIEST_RECEIPT:
+        problems.add("production_date", _l("must be from %(first)s on", first=EARLIEST_RECEIPT.isoformat()))
     elif receipt.production_date and receipt.production_date > received_on:
         problems.add("production_date", _l("cannot be after the day it is received"))
     expiry = receipt.expiry_date
@@ -176,9 +208,12 @@ def validate_receipt(session: Session, actor: User, receipt: Receipt, *, today: 
         problems.add("expiry_date", _l("cannot be before the production date"))
     elif expiry is not None and expiry < today:
         problems.add("expiry_date", _l("the lot has already expired"))
+    elif expiry is not None and expiry > received_on + timedelta(days=365 * LONGEST_SHELF_LIFE_YEARS):
+        problems.add("expiry_date", _l("more than %(years)s years after receipt", years=LONGEST_SHELF_LIFE_YEARS))
     if material is not None and facility is not None:
         problems.check(lambda: check_cold_chain(material, facility))
         problems.check(lambda: check_category(material, facility))
+        problems.check(lambda: _within_capacity(lookups, material, facility, receipt.quantity))
     problems.check(lambda: inspection_result(receipt.inspection_result))
     problems.raise_any()
     if lookups.lot_code_taken(receipt.lot_code.strip()):
@@ -293,6 +328,12 @@ def adjust(
         raise Invalid.field("quantity", _l("must not be zero"))
     if not note.strip():
         raise Invalid.field("note", _l("say why the quantity is adjusted"))
+    # adjustments of one material take turns, so two at once cannot both read the tolerance as unused
+    lock_row(session, Material.__table__, lot.material_id)
+    session.refresh(lot)
+    if lot.status in LotStatus.holds() and lot.held_by_org_id not in (None, lot.enterprise_id):
+        raise Conflict(_l("the lot is held by %(org)s: its quantity cannot be adjusted until they lift the hold",
+                          org=session.get(Organisation, lot.held_by_org_id).name), code="lot_held")
     if not _within_tolerance(session, lot, amount):
         if -amount > lot.on_hand:
             raise Conflict(_l("only %(on_hand)s on hand", on_hand=lot.on_hand), code="insufficient_stock")
@@ -375,8 +416,11 @@ def set_hold(*, session: Session, actor: User, lot_id: int, status: str, reason:
 
 
 def _require_hold_owner(session: Session, actor: User, lot: Lot) -> None:
+    """A hold is changed by whoever placed it; the responsible bureau also takes over an enterprise's own hold
+    (the lot is visible to it, so it is of its remit), so an enterprise hold cannot block a bureau quarantine."""
     owner = lot.held_by_org_id or lot.enterprise_id
-    if owner != actor.org_id:
+    bureau_over_enterprise = owner == lot.enterprise_id and scope.org_kind(session, actor) == OrgKind.bureau
+    if owner != actor.org_id and not bureau_over_enterprise:
         raise Forbidden(_l("this hold was placed by another organisation; only it may change or lift it"))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from inventory import scope
 from inventory.models import Facility, Lot, Material, Transfer, User
@@ -20,19 +20,16 @@ from inventory.services.workflows import engine
 from inventory.services.stock.flows import TRANSFER
 from inventory.core.vocab import RequestStatus, WorkflowAction
 from inventory.core.errors import Invalid
-from inventory.services.stock.facilities import facility_by_code
 from inventory.services.stock.lots import check_category, check_cold_chain
 
 def request_transfer(*, session: Session, actor: User, lot_id: int, to_facility: str, amount: Decimal,
                      reason: str = "") -> Transfer:
     lot = scope.visible_lot(session, actor, lot_id)
     scope.require_enterprise_action(session, actor, "request", "transfer", lot.enterprise_id)
-    target = facility_by_code(session, to_facility, field="to_facility")
+    target = _own_facility(session, lot, to_facility)
     if target.id == lot.facility_id:
         raise Invalid.field("to_facility", _l("the lot is already there"))
-    material = session.get(Material, lot.material_id)
-    check_cold_chain(material, target)
-    check_category(material, target)
+    _fits(session, lot, target)
     amount = ledger.quantity(amount)
     if amount <= 0:
         raise Invalid.field("quantity", _l("must be positive"))
@@ -56,11 +53,29 @@ def decide_transfer(*, session: Session, actor: User, transfer_id: int, action: 
     return engine.take(session, flow=TRANSFER, row_id=transfer_id, action=action, actor=actor, note=note)
 
 
+def _own_facility(session: Session, lot: Lot, code: str) -> Facility:
+    """A facility of the lot's own enterprise: stock goes to another enterprise only on the bureau's instruction
+    (docs/domain-rules.md, transfers), and another enterprise's facility codes are not confirmed to exist."""
+    target = session.exec(select(Facility).where(Facility.code == code, Facility.enterprise_id == lot.enterprise_id,
+                                                 Facility.active)).first()
+    if target is None:
+        raise Invalid.field("to_facility", _l("unknown facility %(code)r", code=code))
+    return target
+
+
+def _fits(session: Session, lot: Lot, target: Facility) -> None:
+    material = session.get(Material, lot.material_id)
+    check_cold_chain(material, target)
+    check_category(material, target)
+
+
 @TRANSFER.on_enter(RequestStatus.approved)
 def _execute(session: Session, actor: User, transfer: Transfer, _note: str = "") -> None:
-    """Out of the source lot, into a new lot at the destination with the same dates."""
+    """Out of the source lot, into a new lot at the destination with the same dates; the destination is checked
+    again, as it may have been re-declared since the request."""
     lot = session.get(Lot, transfer.lot_id)
     target = session.get(Facility, transfer.to_facility_id)
+    _fits(session, lot, target)
     ledger.post_movement(session=session, lot_id=lot.id, kind="transfer_out", amount=-transfer.quantity,
                          actor=actor, ref_type="transfer", ref_id=transfer.id)
     moved = Lot(lot_code=f"{lot.lot_code}-T{transfer.id}", material_id=lot.material_id, facility_id=target.id,

@@ -26,7 +26,7 @@ LIST_SIZE = 100
 
 
 def _require_any() -> None:
-    if not (scope.can(current_user, "open", "count") or scope.can(current_user, "approve", "count")):
+    if not scope.can(current_user, "view", "count"):
         abort(403)
 
 

@@ -125,6 +125,12 @@ class SafetyCheckForm(FlaskForm):
         return {name: self[name].data for name in SAFETY}
 
 
+class WithdrawForm(FlaskForm):
+    """Whoever asked takes a waiting transfer or adjustment back."""
+
+    submit = SubmitField(_l("Withdraw"))
+
+
 class CancelCountForm(FlaskForm):
     note = StringField(_l("Why is the count cancelled?"), validators=[DataRequired(), Length(max=500)])
     submit = SubmitField(_l("Cancel the count"))
@@ -166,6 +172,14 @@ class DecisionForm(FlaskForm):
     @property
     def action(self) -> str:
         return "approve" if self.approve.data else "reject"
+
+    def validate(self, extra_validators=None) -> bool:
+        """One of the two buttons, never a default: a post without either decides nothing."""
+        valid = super().validate(extra_validators)
+        if self.approve.data == self.reject.data:
+            self.note.errors = [*self.note.errors, _l("choose approve or reject")]
+            return False
+        return valid
 
 
 class CountedForm(FlaskForm):

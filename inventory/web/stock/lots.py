@@ -19,12 +19,12 @@ from inventory.services.stock import transfers
 from inventory.core.errors import DomainError
 from inventory.web.service_errors import mark_fields, show_refusal
 from inventory.services.stock.flows import ADJUSTMENT, TRANSFER
-from inventory.services.workflows import engine
+from inventory.services.workflows import engine, inbox
 from inventory.services.workflows.registry import FLOWS
 from inventory.web.stock.forms import (
-    ALL, AdjustmentForm, HoldForm, IssueForm, LotFilterForm, RelocateForm, TransferForm,
+    ALL, AdjustmentForm, HoldForm, IssueForm, LotFilterForm, RelocateForm, TransferForm, WithdrawForm,
 )
-from inventory.core.vocab import LotStatus
+from inventory.core.vocab import LotStatus, WorkflowAction
 from inventory.core.quantities import quantity_text
 from inventory.services.stock.names import names_for, user_names
 from inventory.web.stock.lookups import (
@@ -115,7 +115,7 @@ def _render_lot(lot_id: int, forms: LotForms, status: int = 200):
                           + [i for r in references.values() for i in (r.requested_by, r.decided_by)]),
         forms=forms, transfer_targets=page.transfer_targets, pending_transfers=pending_transfers,
         pending_adjustments=pending_adjustments,
-        timelines=timelines, step_people=user_names(session, (s.actor_id for steps in timelines.values() for s in steps)),
+        timelines=timelines, withdraw_form=WithdrawForm(formdata=None), step_people=user_names(session, (s.actor_id for steps in timelines.values() for s in steps)),
         held_by=page.held_by, facility_codes={f.id: f.code for f in page.transfer_targets},
         can={action: scope.can(current_user, action, resource) for action, resource in
              (("issue", "lot"), ("adjust", "lot"), ("hold", "lot"), ("request", "transfer"), ("relocate", "lot"))},
@@ -183,6 +183,17 @@ def hold(lot_id: int):
     if lot is None:
         return _render_lot(lot_id, LotForms(hold=form), status=422)
     flash(_("The lot's status is now: %(status)s.", status=LotStatus.label_of(lot.status)), "success")
+    return _back(lot_id)
+
+
+@bp.post("/lots/<int:lot_id>/requests/<any(transfer, adjustment):flow>/<int:row_id>/withdraw")
+@login_required
+def withdraw(lot_id: int, flow: str, row_id: int):
+    form = WithdrawForm()
+    if _run(form, lambda f: inbox.decide(session=get_session(), actor=current_user, flow=flow, row_id=row_id,
+                                         action=WorkflowAction.withdraw)) is None:
+        return _render_lot(lot_id, LotForms(), status=422)
+    flash(_("The request is withdrawn."), "success")
     return _back(lot_id)
 
 
