@@ -125,6 +125,16 @@ class RequestStatus(Vocabulary):
     withdrawn = "withdrawn", _l("Withdrawn"), "text-bg-secondary"
 
 
+class ImportStatus(Vocabulary):
+    """A receipt import job; a clean dry run becomes ``imported`` once its file is imported (once)."""
+
+    queued = "queued", _l("Queued"), "text-bg-secondary"
+    running = "running", _l("Running"), "text-bg-primary"
+    done = "done", _l("Done"), "text-bg-success"
+    failed = "failed", _l("Failed"), "text-bg-danger"
+    imported = "imported", _l("Imported"), "text-bg-success"
+
+
 class WorkflowAction(Vocabulary):
     """What a person does to a request; each flow says which apply to it and who may take them."""
 
@@ -212,3 +222,20 @@ class SummaryGroup(Vocabulary):
     enterprise = "enterprise", _l("Enterprise")
     district = "district", _l("District")
     category = "category", _l("Category")
+
+
+class AlertSeverity(Vocabulary):
+    """How urgent an alert is, least first."""
+
+    info = "info", _l("Info"), "text-bg-info"
+    warning = "warning", _l("Warning"), "text-bg-warning"
+    critical = "critical", _l("Critical"), "text-bg-danger"
+
+
+class AlertState(Vocabulary):
+    """An alert opens, may be acknowledged by a person, and resolves by itself when its condition ends
+    (reopening if it returns)."""
+
+    open = "open", _l("Not acknowledged"), "text-bg-danger"
+    acknowledged = "acknowledged", _l("Acknowledged"), "text-bg-warning"
+    resolved = "resolved", _l("Resolved"), "text-bg-success"

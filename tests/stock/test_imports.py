@@ -209,6 +209,9 @@ def test_upload_dry_run_then_import_from_the_job_page(web, db):
     imported = client.post(f"/imports/{job.id}/import", follow_redirects=True)
     assert "import-done" in imported.text
     assert count_rows(db, Lot) == 18
+    # the checked file is imported once: a second click is refused, nothing written twice
+    assert client.post(f"/imports/{job.id}/import").status_code == 409
+    assert count_rows(db, Lot) == 18
 
 
 def test_the_job_page_lists_errors_with_row_numbers_and_offers_no_import(web, db):

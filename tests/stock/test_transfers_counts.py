@@ -238,3 +238,10 @@ def test_the_destination_is_checked_again_at_approval(api, db):
     db.commit()
     assert_error(api("approver").post(f"/transfers/{transfer['id']}/actions/approve", json={}), 422, "validation_error")
     assert db.get(Transfer, transfer["id"]).status == "pending"
+
+
+def test_a_lot_given_twice_in_one_entry_is_refused(api, db):
+    count = api("clerk").post("/counts", json={"facility": "GR-03"}).get_json()
+    line = count["lines"][0]
+    twice = [{"lot_id": line["lot_id"], "counted": "1"}, {"lot_id": line["lot_id"], "counted": "2"}]
+    assert_error(api("clerk").post(f"/counts/{count['id']}/lines", json={"lines": twice}), 422, "validation_error")

@@ -214,6 +214,9 @@ def get_count(count_id: int):
 def record_count_lines(count_id: int):
     """Enter counted quantities; all lines are checked before any is written."""
     body, session, user = request.context.json, get_session(), current_user()
+    lot_ids = [line.lot_id for line in body.lines]
+    if len(set(lot_ids)) != len(lot_ids):
+        raise Invalid.field("lines", "each lot once: a lot appears twice")
     counts.record_counted(session=session, actor=user, count_id=count_id,
                           counted={line.lot_id: line.counted for line in body.lines})
     session.commit()

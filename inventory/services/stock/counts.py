@@ -159,6 +159,9 @@ def counted_from_csv(*, session: Session, actor: User, count_id: int, text: str)
         if code not in codes:
             errors.setdefault(f"row {number}", []).append(_l("lot %(code)r is not part of this count", code=code))
             continue
+        if codes[code] in result:
+            errors.setdefault(f"row {number}", []).append(_l("lot %(code)r appears twice in the file", code=code))
+            continue
         try:
             amount = ledger.quantity((row.get("counted") or "").strip(), field="counted")
         except Invalid as exc:

@@ -29,6 +29,7 @@ from inventory import scope
 from inventory.models import ImportJob, User
 from inventory.services.audit import trail
 from inventory.services.stock import lots
+from inventory.core.vocab import ImportStatus
 from inventory.core.errors import Conflict, DomainError, Invalid, NotFound
 from inventory.services.stock.receipt_files import RowError, file_format, read_header, spreadsheet_rows, to_receipt
 from inventory.core.clock import utcnow
@@ -262,8 +263,12 @@ def recent_jobs(*, session: Session, actor: User, limit: int = 20) -> list[Impor
 def import_checked(*, session: Session, actor: User, job_id: int) -> ImportJob:
     """A real import of the file a clean dry run checked; the caller commits, then enqueues it."""
     checked = visible_job(session, actor, job_id)
-    if not checked.dry_run or checked.status != "done" or checked.errors:
-        raise Conflict(_l("only a finished dry run without errors can be imported"), code="illegal_transition")
+    claimed = 0 if checked.errors else session.connection().execute(
+        update(ImportJob).where(ImportJob.id == checked.id, ImportJob.dry_run, ImportJob.status == "done")
+        .values(status="imported")).rowcount
+    if claimed != 1:  # decided once: a second click, or two at once, imports the file once
+        raise Conflict(_l("only a finished dry run without errors can be imported, and only once"),
+                       code="illegal_transition")
     return create_job(session=session, actor=actor, filename=checked.filename, content=checked.content, dry_run=False)
 
 
@@ -282,7 +287,7 @@ def preview(job: ImportJob, limit: int = 20) -> list[tuple[int, list[Any]]]:
 
 
 #: an import job that will not change any more
-FINISHED = ("done", "failed")
+FINISHED = (ImportStatus.done, ImportStatus.failed, ImportStatus.imported)
 
 
 def finished(job: ImportJob) -> bool:

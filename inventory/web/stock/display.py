@@ -13,7 +13,8 @@ from flask_babel import lazy_gettext as _l
 from inventory import scope
 from inventory.models import Lot, Material
 from inventory.core.vocab import (
-    Category, FacilityKind, InspectionResult, LotStatus, MovementKind, RequestStatus, Role, WorkflowAction,
+    Category, FacilityKind, ImportStatus, InspectionResult, LotStatus, MovementKind, RequestStatus, Role,
+    WorkflowAction,
 )
 from inventory.core.quantities import quantity_text
 from inventory.services.stock.names import material_name
@@ -60,6 +61,6 @@ def register(app: Flask) -> None:
             "expiry_state": expiry_state, "expiry_states": EXPIRY_STATES, "days_left": days_left,
             "material_name": material_name, "LotStatus": LotStatus, "Category": Category,
             "MovementKind": MovementKind, "FacilityKind": FacilityKind, "RequestStatus": RequestStatus, "Role": Role,
-            "WorkflowAction": WorkflowAction, "InspectionResult": InspectionResult,
+            "WorkflowAction": WorkflowAction, "InspectionResult": InspectionResult, "ImportStatus": ImportStatus,
             "user_can": lambda action, resource: scope.can(current_user, action, resource),
         }
