@@ -1,4 +1,4 @@
-"""``flask`` commands: schema (Alembic), organisations, users, tokens and the demo city."""
+"""``flask`` commands: schema (Alembic), organisations, users, tokens, the demo city and the alert scans."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -160,6 +160,27 @@ def ledger_rotate_key() -> None:
     click.echo(f"new movements are signed with ledger key {key_id}")
 
 
+@click.command("scan", help="Run alert scans now, in process: a kind (lot_expiring, …), a group (expiry, counts, "
+                             "workflows) or all; prints what each opened, refreshed, escalated, reopened and resolved.")
+@click.argument("name")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="the business day to scan for (YYYY-MM-DD); default today in Asia/Shanghai")
+@with_appcontext
+def scan(name: str, as_of) -> None:
+    from inventory.services.alerts import runs
+
+    with db.session_scope() as session:
+        try:
+            outcomes = runs.run_scans(session=session, name=name, as_of=as_of.date() if as_of else None)
+        except DomainError as error:
+            raise click.BadParameter("; ".join(m for ms in error.fields.values() for m in ms) or error.message,
+                                     param_hint="NAME") from None
+        session.commit()
+    for o in outcomes:
+        click.echo(f"{o.kind}: opened {o.opened}, refreshed {o.refreshed}, escalated {o.escalated}, "
+                   f"reopened {o.reopened}, resolved {o.resolved}" + (f", lots marked {o.prepared}" if o.prepared else ""))
+
+
 def init_app(app: Flask) -> None:
-    for group in (db_group, orgs_group, users_group, ledger_group, seed_demo):
+    for group in (db_group, orgs_group, users_group, ledger_group, seed_demo, scan):
         app.cli.add_command(group)

@@ -6,4 +6,6 @@ from datetime import timedelta
 BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "workers.tasks.heartbeat", "schedule": timedelta(minutes=1), "args": ("beat",)},
     "sweep-imports": {"task": "workers.tasks.sweep_imports", "schedule": timedelta(minutes=5)},
+    # expiry moves by the day, counts and approvals within it: hourly keeps every alert at most an hour late
+    "scan-alerts": {"task": "workers.tasks.scan_alerts", "schedule": timedelta(hours=1), "args": ("all",)},
 }

@@ -1,11 +1,14 @@
 """Tasks take ids or plain values and call one service function each."""
 from __future__ import annotations
 
+from datetime import date
+
 from celery import shared_task
 from flask import current_app
 from flask_babel import force_locale
 
 from inventory.db import session_scope
+from inventory.services.alerts import runs
 from inventory.services.stock import imports
 from inventory.services.system import checks
 
@@ -34,3 +37,13 @@ def sweep_imports() -> int:
     for job_id in stale:
         run_import.delay(job_id)
     return len(stale)
+
+
+@shared_task(name="workers.tasks.scan_alerts")
+def scan_alerts(name: str = "all", as_of: str | None = None) -> dict[str, int]:
+    """Runs alert scans (a kind, a group or ``all``) for ``as_of`` (ISO date; default today); idempotent, so a
+    redelivered message or two workers at once change nothing more. Returns the alerts opened per kind."""
+    with session_scope() as session:
+        outcomes = runs.run_scans(session=session, name=name, as_of=date.fromisoformat(as_of) if as_of else None)
+        session.commit()
+    return {outcome.kind: outcome.opened for outcome in outcomes}

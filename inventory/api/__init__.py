@@ -7,6 +7,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     # routes register on import
     from inventory.api.accounts import directory  # noqa: F401
+    from inventory.api.alerts import alerts  # noqa: F401
     from inventory.api.stock import catalogue, exports, imports, lots, requests  # noqa: F401
     from inventory.api.system import health  # noqa: F401
     from inventory.api.workflows import inbox  # noqa: F401

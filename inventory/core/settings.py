@@ -36,3 +36,8 @@ def storage_class_ranges() -> dict[str, list]:
 def adjustment_window_days() -> int:
     """The rolling period over which write-ups and write-downs that needed no approval add up (default 30)."""
     return int(current_app.config.get("ADJUSTMENT_WINDOW_DAYS", 30))
+
+
+def approval_waiting_days() -> int:
+    """Working days a request may wait for its decider before ``approval_waiting`` alerts (default 2)."""
+    return int(current_app.config.get("ALERT_APPROVAL_WAITING_DAYS", 2))

@@ -7,13 +7,14 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from inventory.web import errors, main
     from inventory.web.accounts import admin, auth, profile
+    from inventory.web.alerts import pages as alerts
     from inventory.web.audit import events
     from inventory.web.stock import catalogue, counts, display, entry, exports, facilities, imports, lots, summary
     from inventory.web.system import health
     from inventory.web.workflows import inbox
 
     for module in (auth, main, profile, admin, catalogue, imports, exports, lots, entry, summary,
-                   facilities, counts, inbox, events, health):
+                   facilities, counts, inbox, events, health, alerts):
         app.register_blueprint(module.bp)
     errors.register(app)
     main.register_template_helpers(app)

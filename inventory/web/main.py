@@ -46,6 +46,7 @@ class NavEntry:
 NAVIGATION: list[tuple[LazyString, list[NavEntry]]] = [
     (_l("Stock"), [
         NavEntry("stock.lot_list", _l("Lots"), "lot", "view"),
+        NavEntry("alerts.index", _l("Alerts"), "alert", "view"),
         NavEntry("stock_entry.receive", _l("Receive"), "lot", "receive"),
         NavEntry("stock_entry.fefo_issue", _l("Issue (FEFO)"), "lot", "issue"),
         NavEntry("counts.index", _l("Physical counts"), "count", "open"),
