@@ -19,6 +19,9 @@ from inventory.models import User
 from inventory.services.accounts import directory
 from inventory.services.system import demo
 
+#: one ledger key for the benchmark process and the servers it starts, set before anything signs a movement,
+#: so ``ledger verify`` checks what both signed
+os.environ.setdefault("LEDGER_KEYS", "bench:" + "00" * 32)
 BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/reserve_bench")
 
 

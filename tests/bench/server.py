@@ -59,5 +59,5 @@ def server_env(database_url: str, instance: Path) -> dict[str, str]:
     """The environment of both servers: the bench database, a throwaway instance folder, no Redis."""
     env = {k: v for k, v in os.environ.items() if k not in {"CELERY_BROKER_URL", "REDIS_URL", "RATELIMIT_STORAGE_URI"}}
     env.update(DATABASE_URL=database_url, INSTANCE_PATH=str(instance), SECRET_KEY="bench", ARGON2_TIME_COST="1",
-               ARGON2_MEMORY_COST="64")
+               ARGON2_MEMORY_COST="64", LEDGER_KEYS=os.environ["LEDGER_KEYS"])
     return env
