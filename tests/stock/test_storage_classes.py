@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
+from inventory.core.errors import Invalid
 from inventory.core.vocab import StorageClass
 from inventory.models import Facility, Material
 from inventory.services.stock import catalogue, lots
@@ -45,7 +46,7 @@ def test_a_facility_fits_a_class_only_when_its_whole_range_lies_inside(app, stor
         if fits:
             lots.check_cold_chain(material(storage_class), facility(low, high))
         else:
-            with pytest.raises(Exception, match="need a facility kept within"):
+            with pytest.raises(Invalid, match="need a facility kept within"):
                 lots.check_cold_chain(material(storage_class), facility(low, high))
 
 

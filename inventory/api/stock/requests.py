@@ -154,7 +154,8 @@ def create_transfer():
 @spec.validate(json=Decision, resp=errors(*BODY, 403, 404, 409, HTTP_200=TransferOut), tags=["stock workflows"])
 @path_enums(action=person_actions(TRANSFER))
 def decide_transfer(transfer_id: int, action: str):
-    """approve or reject a pending transfer (bureau approver of the material; not the requester)."""
+    """approve or reject a pending transfer (bureau approver of the material; not the requester), or withdraw it
+    (the requester)."""
     session = get_session()
     transfer = transfers.decide_transfer(session=session, actor=current_user(), transfer_id=transfer_id,
                                          action=_action(action, TRANSFER), note=request.context.json.note)
@@ -174,7 +175,8 @@ def list_adjustments():
 @spec.validate(json=Decision, resp=errors(*BODY, 403, 404, 409, HTTP_200=AdjustmentOut), tags=["stock workflows"])
 @path_enums(action=person_actions(ADJUSTMENT))
 def decide_adjustment(adjustment_id: int, action: str):
-    """approve (posts the adjustment) or reject a pending adjustment."""
+    """approve (posts the adjustment) or reject a pending adjustment (bureau approver), or withdraw it (the
+    requester)."""
     session = get_session()
     adjustment = lots.decide_adjustment(session=session, actor=current_user(), adjustment_id=adjustment_id,
                                         action=_action(action, ADJUSTMENT), note=request.context.json.note)
@@ -227,7 +229,8 @@ def record_count_lines(count_id: int):
 @spec.validate(json=Decision, resp=errors(*BODY, 403, 404, 409, HTTP_200=CountDetail), tags=["stock workflows"])
 @path_enums(action=person_actions(COUNT))
 def count_action(count_id: int, action: str):
-    """submit (the enterprise), approve or reject (a bureau approver, not the submitter)."""
+    """submit (the organisation that opened it), approve or reject (a bureau approver, not the submitter), or
+    cancel with a reason in `note` (whoever opened it, or the enterprise manager for the enterprise's own count)."""
     session, user = get_session(), current_user()
     chosen = _action(action, COUNT)
     if chosen == WorkflowAction.submit:

@@ -54,6 +54,9 @@ def create_org(
     *, session: Session, code: str, kind: str, name: str, district_code: str | None = None,
     domain: str | None = None, actor: User | None = None,
 ) -> Organisation:
+    """``actor`` None: the system itself (CLI, demo data), which needs no permission."""
+    if actor is not None:
+        scope.require(actor, "create", "organisation")
     if kind not in OrgKind.__members__:
         raise Invalid.field("kind", _l("unknown organisation kind %(kind)r", kind=kind))
     if session.exec(select(Organisation).where(Organisation.code == code)).first():
@@ -76,6 +79,9 @@ def create_user(
     *, session: Session, username: str, org_code: str, role: str, password: str,
     display_name: str = "", actor: User | None = None,
 ) -> User:
+    """``actor`` None: the system itself (CLI, demo data), which needs no permission."""
+    if actor is not None:
+        scope.require(actor, "create", "user")
     if role not in Role.__members__:
         raise Invalid.field("role", _l("unknown role %(role)r", role=role))
     if len(password) < MIN_PASSWORD_LENGTH:

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from inventory import scope
 from inventory.core.vocab import RequestStatus as S
 from inventory.core.errors import Forbidden
+from inventory.core.quantities import quantity_text
 from inventory.core.vocab import Role
 from inventory.core.vocab import WorkflowAction as A
 from inventory.models import Adjustment, Facility, Lot, StockCount, StockCountLine, Transfer, User
@@ -73,10 +74,10 @@ def _describe_lot_requests(session: Session, user: User, rows: list[Any]) -> dic
         source = names.facilities[lot.facility_id]
         if isinstance(row, Transfer):
             target = names.facilities[row.to_facility_id]
-            detail = f"{source.code} → {target.code} · {row.quantity.normalize():f} {unit}"
+            detail = f"{source.code} → {target.code} · {quantity_text(row.quantity)} {unit}"
             reason = row.reason
         else:
-            detail = f"{source.code} · {lot.on_hand.normalize():f} {unit} {row.quantity.normalize():+f}"
+            detail = f"{source.code} · {quantity_text(lot.on_hand)} {unit} {quantity_text(row.quantity, signed=True)}"
             reason = row.note
         entries[row.id] = InboxEntry(
             title=f"{lot.lot_code} · {material_name(material)} · {names.orgs[lot.enterprise_id].name}",

@@ -79,9 +79,6 @@ class Flow:
     def step(self, source: str, action: str) -> Transition | None:
         return next((t for t in self.transitions if t.source == source and t.action == action), None)
 
-    def actions(self) -> frozenset[str]:
-        return frozenset(t.action for t in self.transitions)
-
 
 FLOWS: dict[str, Flow] = {}
 
