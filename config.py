@@ -104,6 +104,20 @@ class Config:
         self.ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", 65536))
         self.COUNT_TOLERANCE_RATIO = os.environ.get("COUNT_TOLERANCE_RATIO", "0.005")
         self.ADJUSTMENT_TOLERANCE_RATIO = os.environ.get("ADJUSTMENT_TOLERANCE_RATIO", "0.005")
+        # alert delivery (docs/operations.md): where links point, SMTP, receivers allowed on private networks
+        self.PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://localhost:5000")
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+        self.MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
+        self.MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+        self.MAIL_FROM = os.environ.get("MAIL_FROM", "reserve@localhost")
+        self.WEBHOOK_ALLOWED_NETWORKS = os.environ.get("WEBHOOK_ALLOWED_NETWORKS", "")
+        for name, default in (("ALERT_ESCALATE_AFTER_MINUTES", 120), ("ALERT_REMIND_EVERY_MINUTES", 720),
+                              ("ALERT_GROUP_WAIT_SECONDS", 60), ("ALERT_DELIVERY_MAX_ATTEMPTS", 6),
+                              ("ALERT_RETRY_BASE_SECONDS", 30), ("ALERT_SENDING_STALE_SECONDS", 300),
+                              ("ALERT_HTTP_TIMEOUT", 10)):
+            setattr(self, name, float(os.environ.get(name, default)))
 
 
 def load() -> dict:

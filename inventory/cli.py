@@ -171,16 +171,32 @@ def scan(name: str, as_of) -> None:
 
     with db.session_scope() as session:
         try:
-            outcomes = runs.run_scans(session=session, name=name, as_of=as_of.date() if as_of else None)
+            done = runs.run_scans(session=session, name=name, as_of=as_of.date() if as_of else None)
         except DomainError as error:
             raise click.BadParameter("; ".join(m for ms in error.fields.values() for m in ms) or error.message,
                                      param_hint="NAME") from None
         session.commit()
-    for o in outcomes:
+    for o in done.outcomes:
         click.echo(f"{o.kind}: opened {o.opened}, refreshed {o.refreshed}, escalated {o.escalated}, "
                    f"reopened {o.reopened}, resolved {o.resolved}" + (f", lots marked {o.prepared}" if o.prepared else ""))
+    click.echo(f"deliveries queued: {done.queued} (flask deliver sends what is due)")
+
+
+@click.command("deliver", help="Take the escalation and reminder steps due now and send every due delivery, "
+                                "in process; prints what was sent, retried, dead, inhibited, skipped and held.")
+@with_appcontext
+def deliver() -> None:
+    from inventory.services.alerts import delivery, runs
+
+    with db.session_scope() as session:
+        steps, queued = runs.run_escalation(session=session)
+        session.commit()
+    report = delivery.deliver_due()
+    click.echo(f"escalated {steps.escalated}, reminded {steps.reminded}, queued {queued}; sent {report.sent}, "
+               f"retrying {report.retrying}, dead {report.dead}, inhibited {report.inhibited}, "
+               f"skipped {report.skipped}, held by silences {report.held}")
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_group, orgs_group, users_group, ledger_group, seed_demo, scan):
+    for group in (db_group, orgs_group, users_group, ledger_group, seed_demo, scan, deliver):
         app.cli.add_command(group)

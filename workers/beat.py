@@ -8,4 +8,8 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "sweep-imports": {"task": "workers.tasks.sweep_imports", "schedule": timedelta(minutes=5)},
     # expiry moves by the day, counts and approvals within it: hourly keeps every alert at most an hour late
     "scan-alerts": {"task": "workers.tasks.scan_alerts", "schedule": timedelta(hours=1), "args": ("all",)},
+    # escalation and reminder steps are due by the minute; the delivery sweep sends whatever a lost message,
+    # a broker outage or a retry's back-off left pending
+    "escalate-alerts": {"task": "workers.tasks.escalate_alerts", "schedule": timedelta(minutes=1)},
+    "deliver-alerts": {"task": "workers.tasks.deliver_alerts", "schedule": timedelta(minutes=1)},
 }

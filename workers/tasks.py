@@ -1,16 +1,22 @@
 """Tasks take ids or plain values and call one service function each."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from celery import shared_task
 from flask import current_app
 from flask_babel import force_locale
 
+from inventory.core import settings
+from inventory.core.clock import utcnow
 from inventory.db import session_scope
-from inventory.services.alerts import runs
+from inventory.services.alerts import delivery, runs
 from inventory.services.stock import imports
 from inventory.services.system import checks
+
+
+#: a delivery task that sent something comes back for what falls due within this (else beat's sweep sends it)
+RESCHEDULE_WITHIN = timedelta(minutes=10)
 
 
 @shared_task(name="workers.tasks.heartbeat")
@@ -44,6 +50,32 @@ def scan_alerts(name: str = "all", as_of: str | None = None) -> dict[str, int]:
     """Runs alert scans (a kind, a group or ``all``) for ``as_of`` (ISO date; default today); idempotent, so a
     redelivered message or two workers at once change nothing more. Returns the alerts opened per kind."""
     with session_scope() as session:
-        outcomes = runs.run_scans(session=session, name=name, as_of=date.fromisoformat(as_of) if as_of else None)
+        done = runs.run_scans(session=session, name=name, as_of=date.fromisoformat(as_of) if as_of else None)
         session.commit()
-    return {outcome.kind: outcome.opened for outcome in outcomes}
+    if done.queued:
+        deliver_alerts.apply_async(countdown=settings.delivery_group_wait().total_seconds())
+    return {outcome.kind: outcome.opened for outcome in done.outcomes}
+
+
+@shared_task(name="workers.tasks.escalate_alerts")
+def escalate_alerts() -> dict[str, int]:
+    """Beat's minute step: escalations and reminders due now, then their deliveries after the group wait."""
+    with session_scope() as session:
+        steps, queued = runs.run_escalation(session=session)
+        session.commit()
+    if queued:
+        deliver_alerts.apply_async(countdown=settings.delivery_group_wait().total_seconds())
+    return {"escalated": steps.escalated, "reminded": steps.reminded, "queued": queued}
+
+
+@shared_task(name="workers.tasks.deliver_alerts")
+def deliver_alerts() -> dict[str, int]:
+    """Sends every due delivery (the state is in the rows: a redelivered message finds them sent or claimed).
+    When it sent something and more falls due soon (a retry's back-off, a group wait), it comes back then;
+    beat's minute sweep catches everything else."""
+    report = delivery.deliver_due()
+    if report.batches and report.next_due is not None:
+        wait = (report.next_due - utcnow()).total_seconds()
+        if wait < RESCHEDULE_WITHIN.total_seconds():
+            deliver_alerts.apply_async(countdown=max(wait, 0) + 0.05)
+    return {"sent": report.sent, "retrying": report.retrying, "dead": report.dead}

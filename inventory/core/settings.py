@@ -4,6 +4,7 @@ Views and tasks do not pass policy in: a rule reads its own setting here, so eve
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -41,3 +42,57 @@ def adjustment_window_days() -> int:
 def approval_waiting_days() -> int:
     """Working days a request may wait for its decider before ``approval_waiting`` alerts (default 2)."""
     return int(current_app.config.get("ALERT_APPROVAL_WAITING_DAYS", 2))
+
+
+def alert_escalate_after() -> timedelta:
+    """How long a critical alert may stay unacknowledged before each escalation step (default 2 hours)."""
+    return timedelta(minutes=float(current_app.config.get("ALERT_ESCALATE_AFTER_MINUTES", 120)))
+
+
+def alert_remind_every() -> timedelta:
+    """How often an unresolved critical alert is delivered again (default 12 hours)."""
+    return timedelta(minutes=float(current_app.config.get("ALERT_REMIND_EVERY_MINUTES", 720)))
+
+
+def delivery_group_wait() -> timedelta:
+    """How long an immediate delivery waits for others of its kind to go out as one message (default 1 min)."""
+    return timedelta(seconds=float(current_app.config.get("ALERT_GROUP_WAIT_SECONDS", 60)))
+
+
+def delivery_max_attempts() -> int:
+    """Attempts before a delivery is dead (default 6)."""
+    return int(current_app.config.get("ALERT_DELIVERY_MAX_ATTEMPTS", 6))
+
+
+def delivery_retry_base() -> float:
+    """Seconds before the first retry; each further retry waits twice as long, at most an hour (default 30)."""
+    return float(current_app.config.get("ALERT_RETRY_BASE_SECONDS", 30))
+
+
+def delivery_stale_after() -> timedelta:
+    """A delivery a worker has held this long without an outcome is taken up again (its worker died)."""
+    return timedelta(seconds=float(current_app.config.get("ALERT_SENDING_STALE_SECONDS", 300)))
+
+
+def delivery_timeout() -> float:
+    """Seconds a receiver (webhook, robot, SMTP server) has to answer (default 10)."""
+    return float(current_app.config.get("ALERT_HTTP_TIMEOUT", 10))
+
+
+def webhook_allowed_networks() -> list[str]:
+    """Private or loopback networks the administrator allows delivery targets in (default none)."""
+    raw = current_app.config.get("WEBHOOK_ALLOWED_NETWORKS") or ""
+    return [part.strip() for part in (raw.split(",") if isinstance(raw, str) else raw) if part.strip()]
+
+
+def mail_settings() -> dict[str, Any]:
+    """SMTP server, port, TLS, login and sender of alert e-mail."""
+    config = current_app.config
+    return {"server": config.get("MAIL_SERVER", "localhost"), "port": int(config.get("MAIL_PORT", 25)),
+            "tls": bool(config.get("MAIL_USE_TLS", False)), "username": config.get("MAIL_USERNAME") or "",
+            "password": config.get("MAIL_PASSWORD") or "", "sender": config.get("MAIL_FROM", "reserve@localhost")}
+
+
+def public_url() -> str:
+    """Where people open the system: the links in messages point here."""
+    return str(current_app.config.get("PUBLIC_URL", "http://localhost:5000")).rstrip("/")

@@ -239,3 +239,43 @@ class AlertState(Vocabulary):
     open = "open", _l("Not acknowledged"), "text-bg-danger"
     acknowledged = "acknowledged", _l("Acknowledged"), "text-bg-warning"
     resolved = "resolved", _l("Resolved"), "text-bg-success"
+
+
+class AlertEventKind(Vocabulary):
+    """What happened to an alert: each is one history row, and the outbox delivers those a subscriber asked for."""
+
+    opened = "opened", _l("Opened"), "text-bg-danger"
+    severity = "severity", _l("Severity changed"), "text-bg-warning"
+    reopened = "reopened", _l("Condition returned"), "text-bg-danger"
+    resolved = "resolved", _l("Resolved"), "text-bg-success"
+    acknowledged = "acknowledged", _l("Acknowledged"), "text-bg-secondary"
+    escalated = "escalated", _l("Escalated"), "text-bg-danger"
+    reminder = "reminder", _l("Reminder"), "text-bg-warning"
+
+    @classmethod
+    def delivered(cls) -> frozenset[AlertEventKind]:
+        """The changes the outbox sends; an acknowledgement is only history."""
+        return frozenset(cls) - {cls.acknowledged}
+
+
+class Channel(Vocabulary):
+    """Where a subscription delivers (docs/api.md, subscriptions)."""
+
+    inbox = "inbox", _l("In-app notifications")
+    email = "email", _l("E-mail")
+    webhook = "webhook", _l("Webhook")
+    wecom = "wecom", _l("WeCom group robot")
+    dingtalk = "dingtalk", _l("DingTalk group robot")
+
+
+class DeliveryState(Vocabulary):
+    """One outbox row: pending until due, sending while a worker holds it, then delivered or dead; inhibited
+    (a higher alert on the same subject) and skipped (its alert resolved before it went out) are never sent."""
+
+    pending = "pending", _l("Pending"), "text-bg-secondary"
+    sending = "sending", _l("Sending"), "text-bg-info"
+    delivered = "delivered", _l("Delivered"), "text-bg-success"
+    dead = "dead", _l("Dead"), "text-bg-danger"
+    inhibited = "inhibited", _l("Inhibited"), "text-bg-light"
+    skipped = "skipped", _l("Skipped"), "text-bg-light"
+

@@ -9,7 +9,7 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-from inventory.models.alerts import Alert, AlertEvent  # noqa: E402
+from inventory.models.alerts import Alert, AlertEvent, Delivery, Silence, Subscription  # noqa: E402
 from inventory.models.audit import AuditEvent  # noqa: E402
 from inventory.models.catalogue import Material  # noqa: E402
 from inventory.models.counts import CountMismatch, StockCount, StockCountLine  # noqa: E402
@@ -23,7 +23,7 @@ from inventory.models.system import Heartbeat  # noqa: E402
 from inventory.models.workflow import WorkflowStep  # noqa: E402
 
 __all__ = [
-    "Adjustment", "Alert", "AlertEvent", "ApiToken", "AuditEvent", "CountMismatch", "District", "Facility", "Heartbeat",
-    "IdempotencyRecord", "ImportJob", "Lot", "Material", "Movement", "Organisation", "StockCount",
-    "StockCountLine", "Transfer", "User", "WorkflowStep",
+    "Adjustment", "Alert", "AlertEvent", "ApiToken", "AuditEvent", "CountMismatch", "Delivery", "District", "Facility", "Heartbeat",
+    "IdempotencyRecord", "ImportJob", "Lot", "Material", "Movement", "Organisation", "Silence", "StockCount",
+    "StockCountLine", "Subscription", "Transfer", "User", "WorkflowStep",
 ]

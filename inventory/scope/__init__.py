@@ -9,7 +9,7 @@ enterprise or the blood station sees only its own rows.
 from __future__ import annotations
 
 from inventory.scope import accounts, alerts, stock
-from inventory.scope.alerts import alert_filter, alerts_query, visible_alert
+from inventory.scope.alerts import alert_filter, alerts_query, subscriber_sees, visible_alert
 from inventory.scope.accounts import audit_query, organisations_query, users_query
 from inventory.scope.rules import (
     ALL_ROLES, BUREAU_ROLES, CITY_WIDE_ROLES, ENTERPRISE_ROLES, PERMISSIONS, can, declare_permissions,
@@ -24,7 +24,7 @@ for _domain in (accounts, stock, alerts):
     declare_permissions(_domain.PERMISSIONS)
 
 __all__ = [
-    "alert_filter", "alerts_query", "visible_alert",
+    "alert_filter", "alerts_query", "subscriber_sees", "visible_alert",
     "ALL_ROLES", "BUREAU_ROLES", "CITY_WIDE_ROLES", "ENTERPRISE_ROLES", "PERMISSIONS", "audit_query", "can",
     "enterprise_rows_query", "facilities_query", "lot_filter", "lots_query", "materials_query",
     "may_change_material", "org_kind", "organisations_query", "remember_org_kind", "remit_materials", "require",

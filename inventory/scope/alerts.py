@@ -7,18 +7,28 @@ government and administrators the whole city; the blood station none of the stoc
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import false
+from sqlalchemy import ColumnElement, and_, false, or_
 from sqlmodel import Session, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from inventory.core.errors import NotFound
-from inventory.core.vocab import Role
+from inventory.core.vocab import OrgKind, Role
 from inventory.models import Alert, User
-from inventory.scope.rules import ALL_ROLES, stock_reach
+from inventory.scope.rules import ALL_ROLES, CITY_WIDE_ROLES, stock_reach
+
+ALERT_READERS = ALL_ROLES - {Role.blood_officer}
+#: who manages an organisation's subscriptions and mutes alerts: its manager or approver, and the city's roles
+ORGANISATION_MANAGERS = frozenset({Role.admin, Role.enterprise_manager, Role.bureau_approver, Role.coordinator})
 
 PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
-    ("alert", "view"): ALL_ROLES - {Role.blood_officer},
-    ("alert", "acknowledge"): ALL_ROLES - {Role.blood_officer, Role.viewer},
+    ("alert", "view"): ALERT_READERS,
+    ("alert", "acknowledge"): ALERT_READERS - {Role.viewer},
+    ("subscription", "create"): ALERT_READERS,
+    ("subscription", "manage_organisation"): ORGANISATION_MANAGERS,
+    ("silence", "view"): ALERT_READERS,
+    ("silence", "create"): ORGANISATION_MANAGERS,
+    ("delivery", "view"): frozenset({Role.admin}),
+    ("delivery", "retry"): frozenset({Role.admin}),
 }
 
 
@@ -44,3 +54,15 @@ def visible_alert(session: Session, user: User, alert_id: int) -> Alert:
     if alert is None:
         raise NotFound(_l("alert not found"))
     return alert
+
+
+def subscriber_sees(alert, org, role) -> ColumnElement[bool]:
+    """The SQL twin of ``alert_filter`` for the outbox, over every subscription at once: ``alert`` the alert
+    table, ``org`` the owner's organisation, ``role`` the owning user's role (NULL for an organisation's
+    subscription, which reaches as far as the organisation does). Tests hold the two to the same answers."""
+    may_view = or_(role.is_(None), role.in_([str(r) for r in ALERT_READERS]))
+    whole_city = or_(role.in_([str(r) for r in CITY_WIDE_ROLES]),
+                     org.c.kind.in_([OrgKind.coordinator.value, OrgKind.government.value]))
+    return and_(may_view, or_(whole_city,
+                              and_(org.c.kind == OrgKind.bureau.value, alert.c.bureau_id == org.c.id),
+                              and_(org.c.kind == OrgKind.enterprise.value, alert.c.enterprise_id == org.c.id)))

@@ -11,3 +11,7 @@ from flask import Flask
 def ctx(app: Flask) -> Iterator[Flask]:
     with app.app_context():
         yield app
+
+
+# the local receivers, as fixtures for every alert test module
+from tests.alerts.receivers import receiver  # noqa: E402, F401

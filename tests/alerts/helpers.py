@@ -12,7 +12,7 @@ from inventory.services.alerts import runs
 
 
 def scan(db: Session, name: str, as_of: date | None = None):
-    outcomes = runs.run_scans(session=db, name=name, as_of=as_of)
+    outcomes = runs.run_scans(session=db, name=name, as_of=as_of).outcomes
     db.commit()
     db.expire_all()
     return outcomes[0] if len(outcomes) == 1 else outcomes

@@ -15,6 +15,8 @@ from tests.alerts.helpers import alert_for, alerts_of, events_of, expire, lot_co
 from tests.helpers import count_rows, receive, user_named
 
 TODAY = business_today()
+#: the scans read their settings (escalation and reminder times) from the application
+pytestmark = pytest.mark.usefixtures("ctx")
 
 
 def test_demo_has_expiring_lots_and_a_second_run_adds_nothing(db):

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 from inventory import scope
 from inventory.core.clock import utcnow
 from inventory.core.errors import Conflict, Invalid, NotFound
-from inventory.core.vocab import AlertState
+from inventory.core.vocab import AlertEventKind, AlertState
 from inventory.models import Alert, AlertEvent, User
 from inventory.services.audit import trail
 
@@ -40,13 +40,15 @@ def acknowledge(*, session: Session, actor: User, alert_ids: list[int], note: st
     table = Alert.__table__
     changed = session.connection().execute(
         table.update().where(table.c.id.in_(ids), table.c.state == AlertState.open)
-        .values(state=AlertState.acknowledged.value, acknowledged_by=actor.id, acknowledged_at=now)
+        # acknowledging stops the escalation chain; reminders go on until the condition ends
+        .values(state=AlertState.acknowledged.value, acknowledged_by=actor.id, acknowledged_at=now, escalate_at=None)
         .returning(table.c.id, table.c.severity, table.c.enterprise_id)).all()
     if len(changed) != len(ids):
         raise Conflict(_l("only open alerts can be acknowledged"), code="illegal_transition")
     session.connection().execute(AlertEvent.__table__.insert(), [dict(
         alert_id=alert_id, at=now, from_state=AlertState.open.value, to_state=AlertState.acknowledged.value,
-        from_severity=severity, to_severity=severity, actor_id=actor.id, note=note)
+        from_severity=severity, to_severity=severity, kind=AlertEventKind.acknowledged.value, actor_id=actor.id,
+        note=note)
         for alert_id, severity, _ in changed])
     for alert_id, _, enterprise_id in changed:
         trail.record(session, actor=actor, action="alert.acknowledge", entity="alert", entity_id=alert_id,

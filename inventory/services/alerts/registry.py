@@ -15,9 +15,10 @@ from sqlmodel import Session
 
 from inventory.core.errors import Invalid
 
-#: the columns a scan's SELECT yields, labelled so: one row per condition that holds, ``dedup_key`` unique
+#: the columns a scan's SELECT yields, labelled so: one row per condition that holds, ``dedup_key`` unique;
+#: the scoping columns a kind has no value for (a blood report names no facility) may be left out
 CONDITION_COLUMNS = ("dedup_key", "severity", "subject_type", "subject_id", "enterprise_id", "material_id",
-                     "bureau_id", "district_id", "category", "payload")
+                     "bureau_id", "district_id", "facility_id", "category", "payload")
 
 #: (session, as_of) -> the conditions holding on that business day, or None when none can hold
 Conditions = Callable[[Session, date], Select | None]
@@ -33,6 +34,8 @@ class Scan:
     #: the ``flask scan`` group it runs in (``expiry``, ``counts``, ``workflows`` …; ``all`` runs every scan)
     group: str
     prepare: Prepare | None = None
+    #: kinds that, open or acknowledged on the same subject, mute this kind's deliveries (inhibition)
+    inhibited_by: tuple[str, ...] = ()
 
 
 SCANS: dict[str, Scan] = {}

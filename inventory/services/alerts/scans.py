@@ -34,7 +34,7 @@ def _stock_columns():
     """Enterprise, material, bureau, district and category of a lot's alert (joined to Material and Facility)."""
     return (Lot.enterprise_id.label("enterprise_id"), Lot.material_id.label("material_id"),
             Material.bureau_id.label("bureau_id"), Facility.district_id.label("district_id"),
-            Material.category.label("category"))
+            Facility.id.label("facility_id"), Material.category.label("category"))
 
 
 def _lots() -> Select:
@@ -98,7 +98,8 @@ def count_mismatch(session: Session, as_of: date) -> Select:
         literal(AlertSeverity.warning.value).label("severity"), literal("count").label("subject_type"),
         CountMismatch.count_id.label("subject_id"), CountMismatch.enterprise_id.label("enterprise_id"),
         Lot.material_id.label("material_id"), Material.bureau_id.label("bureau_id"),
-        Facility.district_id.label("district_id"), Material.category.label("category"),
+        Facility.district_id.label("district_id"), Facility.id.label("facility_id"),
+        Material.category.label("category"),
         payload(count_id=CountMismatch.count_id, lot_id=Lot.id, lot_code=Lot.lot_code).label("payload"),
     ).join(Lot, Lot.id == CountMismatch.lot_id).join(Material, Material.id == Lot.material_id) \
         .join(Facility, Facility.id == Lot.facility_id).where(CountMismatch.decision == "")
@@ -142,12 +143,12 @@ def _material_of(model: type):
     return null()
 
 
-def _district_of(model: type):
+def _facility_of(model: type, column):
+    """``column`` of the facility a waiting row is about: its own facility, else its lot's."""
     if hasattr(model, "facility_id"):
-        return select(Facility.district_id).where(Facility.id == model.facility_id).scalar_subquery()
+        return select(column).where(Facility.id == model.facility_id).scalar_subquery()
     if hasattr(model, "lot_id"):
-        return select(Facility.district_id).join(Lot, Lot.facility_id == Facility.id) \
-            .where(Lot.id == model.lot_id).scalar_subquery()
+        return select(column).join(Lot, Lot.facility_id == Facility.id).where(Lot.id == model.lot_id).scalar_subquery()
     return null()
 
 
@@ -160,7 +161,8 @@ def _waiting(flow: Flow, status: str, warn: datetime, critical: datetime) -> Sel
                                                 WorkflowStep.to_status == status).scalar_subquery(), created)
     material = _material_of(model).label("material_id")
     rows = select(model.id.label("id"), entered.label("entered"), material,
-                  _district_of(model).label("district_id"),
+                  _facility_of(model, Facility.district_id).label("district_id"),
+                  _facility_of(model, Facility.id).label("facility_id"),
                   getattr(model, "enterprise_id", null()).label("enterprise_id"),
                   getattr(model, "lot_id", null()).label("lot_id")) \
         .where(model.status == status).subquery()
@@ -171,7 +173,7 @@ def _waiting(flow: Flow, status: str, warn: datetime, critical: datetime) -> Sel
         literal(flow.name).label("subject_type"), rows.c.id.label("subject_id"),
         rows.c.enterprise_id.label("enterprise_id"), rows.c.material_id.label("material_id"),
         Material.bureau_id.label("bureau_id"), rows.c.district_id.label("district_id"),
-        func.coalesce(Material.category, "").label("category"),
+        rows.c.facility_id.label("facility_id"), func.coalesce(Material.category, "").label("category"),
         payload(flow=literal(flow.name, String), status=literal(str(status), String),
                 lot_id=rows.c.lot_id).label("payload"),
     ).select_from(rows).outerjoin(Material, Material.id == rows.c.material_id).where(rows.c.entered < warn)
@@ -187,7 +189,7 @@ def approval_waiting(session: Session, as_of: date) -> Select | None:
     return union_all(*parts) if parts else None
 
 
-register(Scan("lot_expiring", _l("Lot expiring"), lot_expiring, group="expiry"))
+register(Scan("lot_expiring", _l("Lot expiring"), lot_expiring, group="expiry", inhibited_by=("lot_expired",)))
 register(Scan("lot_expired", _l("Lot expired"), lot_expired, group="expiry", prepare=mark_expired))
 register(Scan("count_mismatch", _l("Count mismatch"), count_mismatch, group="counts"))
 register(Scan("approval_waiting", _l("Approval waiting"), approval_waiting, group="workflows"))

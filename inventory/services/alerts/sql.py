@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Date, Integer, literal_column
+from sqlalchemy import JSON, Boolean, Date, Integer, literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -70,3 +70,23 @@ def payload(**fields: Any) -> json_object:
     for key, value in fields.items():
         args += [literal_column(f"'{key}'"), value]
     return json_object(*args)
+
+
+class json_has(FunctionElement):
+    """True when the JSON array ``array`` holds ``value`` (a subscription's filter list holds the alert's)."""
+
+    type = Boolean()
+    inherit_cache = True
+
+
+@compiles(json_has, "postgresql")
+def _json_has_pg(element, compiler, **kw):
+    array, value = list(element.clauses)
+    return f"(CAST({compiler.process(array, **kw)} AS jsonb) @> to_jsonb({compiler.process(value, **kw)}))"
+
+
+@compiles(json_has, "sqlite")
+def _json_has_sqlite(element, compiler, **kw):
+    array, value = list(element.clauses)
+    return (f"EXISTS (SELECT 1 FROM json_each({compiler.process(array, **kw)}) "
+            f"WHERE json_each.value = {compiler.process(value, **kw)})")

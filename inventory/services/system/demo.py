@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from inventory.models import Organisation
 from inventory.services.accounts import directory
+from inventory.services.alerts import demo as alerts_demo
 from inventory.services.stock import demo as stock_demo
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -66,4 +67,5 @@ def seed(*, session: Session) -> list[tuple[str, str, str]]:
                              password=DEMO_PASSWORD, display_name=display)
         logins.append((username, role, org))
     stock_demo.seed(session)
+    alerts_demo.seed(session)
     return logins

@@ -1,0 +1,54 @@
+"""Where a subscription may send: a URL any server could call, never one that makes this server reach into
+its own network (docs/domain-rules.md, alerts: delivery targets).
+
+A webhook or robot URL must be http(s) with a host whose every address is public, unless the administrator
+allows a private network (``WEBHOOK_ALLOWED_NETWORKS``). The check runs when the subscription is saved and
+again before each send, so a name that later resolves to an internal address is refused then.
+"""
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+
+from inventory.core import settings
+from inventory.core.errors import Invalid
+
+MAX_URL = 500
+
+
+def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        return [ipaddress.ip_address(host.strip("[]"))]
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        return []
+    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+
+
+def check_url(url: str, field: str = "target") -> str:
+    """The URL, stripped, if it may be called; else a 422 on ``field`` saying why."""
+    url = (url or "").strip()
+    if not url:
+        raise Invalid.field(field, _l("give the receiver's URL"))
+    if len(url) > MAX_URL:
+        raise Invalid.field(field, _l("at most %(count)s characters", count=MAX_URL))
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise Invalid.field(field, _l("an http:// or https:// URL"))
+    if parts.username or parts.password:
+        raise Invalid.field(field, _l("a URL without a user name or password"))
+    addresses = _addresses(parts.hostname)
+    if not addresses:
+        raise Invalid.field(field, _l("the host %(host)s cannot be resolved", host=parts.hostname))
+    allowed = [ipaddress.ip_network(net, strict=False) for net in settings.webhook_allowed_networks()]
+    for address in addresses:
+        if not address.is_global and not any(address in net for net in allowed):
+            raise Invalid.field(field, _l("%(host)s is a private or local address; an administrator must allow "
+                                          "its network first", host=parts.hostname))
+    return url
