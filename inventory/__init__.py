@@ -1,6 +1,7 @@
 """The Flask application factory."""
 from __future__ import annotations
 
+import logging
 import uuid
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env()
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
 
+    # httpx logs every request's URL at INFO, and a robot's URL carries its access key
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     register_extensions(app)
     register_request_context(app)
     register_security_headers(app)
@@ -131,11 +134,16 @@ def register_security_headers(app: Flask) -> None:
 
 
 class RowIdConverter(IntegerConverter):
-    """``<int:…>`` in every route: a number beyond what an id column holds is simply not found (404)."""
+    """``<int:…>`` in every route: a number beyond what an id column holds is simply not found (404).
 
-    def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", 2_147_483_647)
-        super().__init__(url_map, *args, **kwargs)
+    It still matches the route (as id 0, which no row has): refusing the match instead would make a path
+    served by several methods answer 405 for the one whose rule did not match."""
+
+    MAX_ID = 2_147_483_647
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        return number if number <= self.MAX_ID else 0
 
 
 def register_blueprints(app: Flask) -> None:

@@ -244,7 +244,7 @@ class AlertState(Vocabulary):
 class AlertEventKind(Vocabulary):
     """What happened to an alert: each is one history row, and the outbox delivers those a subscriber asked for."""
 
-    opened = "opened", _l("Opened"), "text-bg-danger"
+    opened = "opened", _l("Newly raised"), "text-bg-danger"
     severity = "severity", _l("Severity changed"), "text-bg-warning"
     reopened = "reopened", _l("Condition returned"), "text-bg-danger"
     resolved = "resolved", _l("Resolved"), "text-bg-success"
@@ -272,10 +272,9 @@ class DeliveryState(Vocabulary):
     """One outbox row: pending until due, sending while a worker holds it, then delivered or dead; inhibited
     (a higher alert on the same subject) and skipped (its alert resolved before it went out) are never sent."""
 
-    pending = "pending", _l("Pending"), "text-bg-secondary"
+    pending = "pending", _l("Waiting to send"), "text-bg-secondary"
     sending = "sending", _l("Sending"), "text-bg-info"
     delivered = "delivered", _l("Delivered"), "text-bg-success"
     dead = "dead", _l("Dead"), "text-bg-danger"
     inhibited = "inhibited", _l("Inhibited"), "text-bg-light"
     skipped = "skipped", _l("Skipped"), "text-bg-light"
-

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from inventory.models.base import created_at_field, timestamp_field
@@ -17,7 +17,9 @@ class Alert(SQLModel, table=True):
 
     __tablename__ = "alert"
     __table_args__ = (
-        Index("ix_alert_kind_state", "kind", "state", "last_seen"),
+        # no column a scan rewrites on every run (last_seen, payload) is indexed, so PostgreSQL can refresh an
+        # alert in place (a HOT update) instead of writing every index again
+        Index("ix_alert_kind_state", "kind", "state"),
         Index("ix_alert_state_id", "state", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -116,19 +118,29 @@ class Delivery(SQLModel, table=True):
     __tablename__ = "delivery"
     __table_args__ = (
         UniqueConstraint("event_id", "subscription_id"),
-        Index("ix_delivery_state_due", "state", "due_at"),
+        # the worker's reads are of pending and sending rows only; delivered ones are history
+        Index("ix_delivery_waiting_due", "due_at", postgresql_where=text("state IN ('pending', 'sending')"),
+              sqlite_where=text("state IN ('pending', 'sending')")),
         Index("ix_delivery_subscription_state", "subscription_id", "state"),
+        # an administrator's retry takes the other dead rows of a batch with it
+        Index("ix_delivery_dead_batch", "batch", postgresql_where=text("state = 'dead'"),
+              sqlite_where=text("state = 'dead'")),
     )
     id: int | None = Field(default=None, primary_key=True)
-    event_id: int = Field(foreign_key="alert_event.id")
-    alert_id: int = Field(foreign_key="alert.id", index=True)
-    subscription_id: int = Field(foreign_key="subscription.id")
+    #: no foreign keys on the outbox: its rows are written only by the fan-out's INSERT … SELECT, which joins
+    #: the event, its alert and the subscription, and none of those is ever deleted; a key's check on each of
+    #: millions of rows would double the fan-out's time (docs/domain-rules.md, alerts)
+    event_id: int
+    #: the event's alert, beside it for the passes that settle due rows; an alert's deliveries are found
+    #: through its events (the unique key leads with ``event_id``), so this column needs no index of its own
+    alert_id: int
+    subscription_id: int
     #: rows of one subscription with one group key go out as one message: the kind, or ``digest``
     group_key: str = Field(max_length=40)
     state: str = Field(default="pending", max_length=16)
     due_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     attempts: int = 0
-    batch: str | None = Field(default=None, max_length=36, index=True)
+    batch: str | None = Field(default=None, max_length=36)
     claimed_at: datetime | None = timestamp_field()
     delivered_at: datetime | None = timestamp_field()
     #: the receiver's last answer: HTTP status or SMTP reply code, and the error text
@@ -136,13 +148,17 @@ class Delivery(SQLModel, table=True):
     last_error: str = Field(default="", max_length=500)
     #: in-app inbox: when its reader opened it
     read_at: datetime | None = timestamp_field()
+    #: the silence holding it back (ending that silence early releases it at once)
+    held_by: int | None = Field(default=None, foreign_key="silence.id")
     created_at: datetime = created_at_field()
 
 
 class Silence(SQLModel, table=True):
     """A time-bounded mute with a reason: matching alerts stay on their pages but deliver nothing until it ends.
 
-    Every given matcher must match (kind, enterprise, facility, material); at least one place is given.
+    Every given matcher must match (kind, enterprise, facility, material); at least one place is given. It
+    mutes only the deliveries of its own organisation's subscriptions (``org_id``), or everyone's when a
+    city-wide role set it (``everyone``): an enterprise's maintenance must not silence its supervisors.
     """
 
     __tablename__ = "silence"
@@ -154,5 +170,7 @@ class Silence(SQLModel, table=True):
     material_id: int | None = Field(default=None, foreign_key="material.id")
     starts_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     ends_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+    org_id: int = Field(foreign_key="organisation.id")
+    everyone: bool = False
     created_by: int = Field(foreign_key="user.id")
     created_at: datetime = created_at_field()

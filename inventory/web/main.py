@@ -14,9 +14,11 @@ from flask_babel.speaklater import LazyString
 from flask_login import current_user, login_required
 
 from inventory import scope
-from inventory.core.vocab import Role
+from inventory.core.vocab import AlertSeverity, Role
 from inventory.db import get_session
 from inventory.services.accounts import directory
+from inventory.services.alerts import home, queries
+from inventory.services.workflows.registry import FLOWS
 
 bp = Blueprint("main", __name__)
 
@@ -42,15 +44,20 @@ class NavEntry:
         return self.manage is not None and scope.can(current_user, *self.manage)
 
 
-#: the task groups of the navigation bar, in order; the inbox stands alone (see base.html)
+#: the task groups of the navigation bar, in order; the inbox and the notifications stand alone (see base.html)
 NAVIGATION: list[tuple[LazyString, list[NavEntry]]] = [
     (_l("Stock"), [
         NavEntry("stock.lot_list", _l("Lots"), "lot", "view"),
-        NavEntry("alerts.index", _l("Alerts"), "alert", "view"),
         NavEntry("stock_entry.receive", _l("Receive"), "lot", "receive"),
         NavEntry("stock_entry.fefo_issue", _l("Issue (FEFO)"), "lot", "issue"),
         NavEntry("counts.index", _l("Physical counts"), "count", "open"),
         NavEntry("imports.new", _l("Import receipts"), "import", "run"),
+    ]),
+    (_l("Alerts"), [
+        NavEntry("alerts.index", _l("All alerts"), "alert", "view"),
+        NavEntry("alerts.subscriptions.index", _l("My subscriptions"), "subscription", "create"),
+        NavEntry("alerts.silences.index", _l("Silences"), "silence", "view"),
+        NavEntry("alerts.deliveries.index", _l("Deliveries"), "delivery", "view"),
     ]),
     (_l("Reports"), [
         NavEntry("stock_summary.show", _l("Stock summary"), "lot", "view"),
@@ -69,6 +76,10 @@ NAVIGATION: list[tuple[LazyString, list[NavEntry]]] = [
     ]),
 ]
 INBOX = NavEntry("inbox.index", _l("Inbox"))
+NOTIFICATIONS = NavEntry("alerts.notifications.index", _l("Notifications"))
+#: what the home page's counts cover, by ``scope.stock_reach``
+REACH_LABELS = {"enterprise": _l("your enterprise"), "bureau": _l("the materials in your bureau's remit"),
+                "all": _l("the whole city"), "none": _l("nothing in reserve stock")}
 
 #: ASCII control characters and white space, which browsers drop from a URL before resolving it
 _URL_NOISE = re.compile(r"[\x00-\x20\x7f]")
@@ -94,7 +105,11 @@ def same_site_path(target: str | None) -> str | None:
 @bp.get("/")
 @login_required
 def index():
-    return render_template("main/index.html", org=directory.organisation_of(session=get_session(), user=current_user))
+    """What needs the reader's attention, counted over what the reader may see, each number a link."""
+    session = get_session()
+    return render_template("main/index.html", org=directory.organisation_of(session=session, user=current_user),
+                           home=home.summary(session=session, actor=current_user), kinds=queries.kinds(),
+                           flows=FLOWS, AlertSeverity=AlertSeverity, reach_labels=REACH_LABELS)
 
 
 @bp.get("/lang/<code>")
@@ -140,6 +155,7 @@ def register_template_helpers(app: Flask) -> None:
             "nav_groups": _nav_groups,
             "user_menu": _user_menu,
             "inbox_entry": INBOX,
+            "notifications_entry": NOTIFICATIONS,
             "current_locale": lambda: str(get_locale()),
             "role_label": Role.label_of,
         }

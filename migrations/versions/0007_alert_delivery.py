@@ -62,12 +62,15 @@ def upgrade() -> None:
     sa.Column('material_id', sa.Integer(), nullable=True),
     sa.Column('starts_at', inventory.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('ends_at', inventory.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('everyone', sa.Boolean(), nullable=False),
     sa.Column('created_by', sa.Integer(), nullable=False),
     sa.Column('created_at', inventory.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['created_by'], ['user.id'], name=op.f('fk_silence_created_by_user')),
     sa.ForeignKeyConstraint(['enterprise_id'], ['organisation.id'], name=op.f('fk_silence_enterprise_id_organisation')),
     sa.ForeignKeyConstraint(['facility_id'], ['facility.id'], name=op.f('fk_silence_facility_id_facility')),
     sa.ForeignKeyConstraint(['material_id'], ['material.id'], name=op.f('fk_silence_material_id_material')),
+    sa.ForeignKeyConstraint(['org_id'], ['organisation.id'], name=op.f('fk_silence_org_id_organisation')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_silence'))
     )
     with op.batch_alter_table('silence', schema=None) as batch_op:
@@ -88,20 +91,24 @@ def upgrade() -> None:
     sa.Column('last_status', sa.Integer(), nullable=True),
     sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.Column('read_at', inventory.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('held_by', sa.Integer(), nullable=True),
     sa.Column('created_at', inventory.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['alert_id'], ['alert.id'], name=op.f('fk_delivery_alert_id_alert')),
-    sa.ForeignKeyConstraint(['event_id'], ['alert_event.id'], name=op.f('fk_delivery_event_id_alert_event')),
-    sa.ForeignKeyConstraint(['subscription_id'], ['subscription.id'], name=op.f('fk_delivery_subscription_id_subscription')),
+    sa.ForeignKeyConstraint(['held_by'], ['silence.id'], name=op.f('fk_delivery_held_by_silence')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery')),
     sa.UniqueConstraint('event_id', 'subscription_id', name=op.f('uq_delivery_event_id'))
     )
     with op.batch_alter_table('delivery', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_delivery_alert_id'), ['alert_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_delivery_batch'), ['batch'], unique=False)
-        batch_op.create_index('ix_delivery_state_due', ['state', 'due_at'], unique=False)
+        batch_op.create_index('ix_delivery_waiting_due', ['due_at'], unique=False,
+                              postgresql_where=sa.text("state IN ('pending', 'sending')"),
+                              sqlite_where=sa.text("state IN ('pending', 'sending')"))
         batch_op.create_index('ix_delivery_subscription_state', ['subscription_id', 'state'], unique=False)
+        batch_op.create_index('ix_delivery_dead_batch', ['batch'], unique=False,
+                              postgresql_where=sa.text("state = 'dead'"), sqlite_where=sa.text("state = 'dead'"))
 
     with op.batch_alter_table('alert', schema=None) as batch_op:
+        # last_seen left the index so that a scan's refresh can be a HOT update on PostgreSQL
+        batch_op.drop_index('ix_alert_kind_state')
+        batch_op.create_index('ix_alert_kind_state', ['kind', 'state'], unique=False)
         batch_op.add_column(sa.Column('facility_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('escalation_level', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('escalate_at', inventory.models.types.UTCDateTime(timezone=True), nullable=True))
@@ -135,12 +142,13 @@ def downgrade() -> None:
         batch_op.drop_column('escalate_at')
         batch_op.drop_column('escalation_level')
         batch_op.drop_column('facility_id')
+        batch_op.drop_index('ix_alert_kind_state')
+        batch_op.create_index('ix_alert_kind_state', ['kind', 'state', 'last_seen'], unique=False)
 
     with op.batch_alter_table('delivery', schema=None) as batch_op:
+        batch_op.drop_index('ix_delivery_dead_batch')
         batch_op.drop_index('ix_delivery_subscription_state')
-        batch_op.drop_index('ix_delivery_state_due')
-        batch_op.drop_index(batch_op.f('ix_delivery_batch'))
-        batch_op.drop_index(batch_op.f('ix_delivery_alert_id'))
+        batch_op.drop_index('ix_delivery_waiting_due')
 
     op.drop_table('delivery')
     with op.batch_alter_table('silence', schema=None) as batch_op:

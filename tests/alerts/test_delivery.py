@@ -13,7 +13,7 @@ from inventory.core.clock import business_today, utcnow
 from inventory.models import Alert, AlertEvent, Delivery, Facility
 from inventory.services.alerts import actions, delivery, runs, silences
 from inventory.services.stock import lots
-from tests.alerts.delivery_helpers import LOOPBACK, deliveries_of, subscribe
+from tests.alerts.delivery_support import DELIVERY_CONFIG, deliveries_of, subscribe_with
 from tests.alerts.helpers import alert_for, expire, scan
 from tests.helpers import receive, user_named
 
@@ -22,7 +22,7 @@ SOON = business_today() + timedelta(days=10)
 
 @pytest.fixture
 def ctx(app):
-    app.config.update(LOOPBACK)
+    app.config.update(DELIVERY_CONFIG)
     with app.app_context():
         yield app
 
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.usefixtures("ctx")
 
 
 def _hook(db, receiver, username="clerk", **fields):
-    return subscribe(db, username, channel="webhook", target=receiver.url, **fields)
+    return subscribe_with(db, username, channel="webhook", target=receiver.url, **fields)
 
 
 def test_one_signed_message_per_batch_and_nothing_twice(db, receiver):
@@ -92,8 +92,10 @@ def test_lot_expired_inhibits_the_same_lots_lot_expiring_deliveries(db, receiver
     assert expiring.state == "open", "inhibition mutes deliveries, never the alert"
 
 
-def test_a_silence_holds_deliveries_until_it_ends_and_the_alert_stays_listed(db, receiver):
-    hook = _hook(db, receiver, username="coordinator", kinds=["lot_expiring"], enterprises=["ENT-GRAIN"])
+def test_a_silence_holds_its_organisations_deliveries_until_it_ends_and_the_alert_stays_listed(db, receiver):
+    """An enterprise's maintenance mutes what the enterprise is told, never what its bureau is told."""
+    mine = _hook(db, receiver, username="manager", kinds=["lot_expiring"])
+    supervisor = _hook(db, receiver, username="approver", kinds=["lot_expiring"])
     lot = receive(db, expiry=SOON)
     now = utcnow()
     silence = silences.create(session=db, actor=user_named(db, "manager"), reason="compressor maintenance",
@@ -104,14 +106,30 @@ def test_a_silence_holds_deliveries_until_it_ends_and_the_alert_stays_listed(db,
     facility = db.exec(select(Facility).where(Facility.code == "GR-01")).one()
     assert alert.facility_id == facility.id and alert.state == "open"
     report = delivery.deliver_due(now=now + timedelta(seconds=1))
-    held = [d for d in deliveries_of(db, hook) if d.alert_id == alert.id]
-    assert report.held >= 1 and [(d.state, d.due_at) for d in held] == [("pending", silence.ends_at)]
-    assert alert.id not in {a["id"] for r in receiver.requests for a in r.json()["alerts"]}
+    held = [d for d in deliveries_of(db, mine) if d.alert_id == alert.id]
+    assert report.held >= 1 and [(d.state, d.due_at, d.held_by) for d in held] == [
+        ("pending", silence.ends_at, silence.id)]
+    assert [d.state for d in deliveries_of(db, supervisor) if d.alert_id == alert.id] == ["delivered"]
     assert silences.active_on(session=db, alert=alert, now=now + timedelta(minutes=1)) == [silence]
     delivery.deliver_due(now=now + timedelta(hours=2, seconds=1))
     db.expire_all()
     assert db.get(Delivery, held[0].id).state == "delivered"
-    assert alert.id in {a["id"] for r in receiver.requests for a in r.json()["alerts"]}
+
+
+def test_ending_a_silence_early_releases_what_it_held(db, receiver):
+    mine = _hook(db, receiver, username="manager", kinds=["lot_expiring"])
+    lot = receive(db, expiry=SOON)
+    silence = silences.create(session=db, actor=user_named(db, "manager"), reason="door repair", facility="GR-01",
+                              ends_at=utcnow() + timedelta(days=3))
+    db.commit()
+    scan(db, "lot_expiring")
+    delivery.deliver_due()
+    alert = alert_for(db, "lot_expiring", lot.id)
+    assert [d.state for d in deliveries_of(db, mine) if d.alert_id == alert.id] == ["pending"]
+    silences.end(session=db, actor=user_named(db, "manager"), silence_id=silence.id)
+    db.commit()
+    delivery.deliver_due()
+    assert [(d.state, d.held_by) for d in deliveries_of(db, mine) if d.alert_id == alert.id] == [("delivered", None)]
 
 
 def test_an_alert_resolved_before_its_delivery_went_out_sends_neither_change(db, receiver, app):
@@ -155,9 +173,9 @@ def _escalations(db, alert_id):
 
 
 def test_an_unacknowledged_critical_alert_climbs_one_level_per_period_and_only_once(db, app):
-    enterprise = subscribe(db, "manager", kinds=["lot_expired"])
-    bureau = subscribe(db, "approver", kinds=["lot_expired"])
-    coordinators = subscribe(db, "coordinator", kinds=["lot_expired"])
+    enterprise = subscribe_with(db, "manager", kinds=["lot_expired"])
+    bureau = subscribe_with(db, "approver", kinds=["lot_expired"])
+    coordinators = subscribe_with(db, "coordinator", kinds=["lot_expired"])
     alert = _critical_alert(db)
     after = timedelta(minutes=app.config.get("ALERT_ESCALATE_AFTER_MINUTES", 120))
     start = alert.escalate_at - after
@@ -182,8 +200,8 @@ def test_an_unacknowledged_critical_alert_climbs_one_level_per_period_and_only_o
 
 
 def test_acknowledging_stops_the_chain_but_reminders_go_on_until_resolved(db, app):
-    immediate = subscribe(db, "manager", kinds=["lot_expired"])
-    digest = subscribe(db, "manager", kinds=["lot_expired"], digest_hour=8)
+    immediate = subscribe_with(db, "manager", kinds=["lot_expired"])
+    digest = subscribe_with(db, "manager", kinds=["lot_expired"], digest_hour=8)
     alert = _critical_alert(db)
     actions.acknowledge(session=db, actor=user_named(db, "manager"), alert_ids=[alert.id])
     db.commit()

@@ -15,7 +15,7 @@ from inventory.models import Alert, Delivery, Organisation, User
 from inventory.services.alerts import outbox
 from inventory.services.stock import lots
 from inventory.services.system.demo import USERS
-from tests.alerts.delivery_helpers import deliveries_of, subscribe
+from tests.alerts.delivery_support import deliveries_of, subscribe_with
 from tests.alerts.helpers import alert_for, expire, scan
 from tests.helpers import count_rows, org_coded, receive, user_named
 
@@ -46,8 +46,8 @@ def test_the_outbox_scope_agrees_with_the_pages_for_every_demo_user(db, username
 
 def test_an_enterprise_subscription_never_receives_another_enterprises_alert_whatever_its_filters(db):
     relief = org_coded(db, "ENT-RELIEF")
-    mine = subscribe(db, "clerk")
-    asking = subscribe(db, "clerk", enterprises=["ENT-RELIEF"])
+    mine = subscribe_with(db, "clerk")
+    asking = subscribe_with(db, "clerk", enterprises=["ENT-RELIEF"])
     _alerts_everywhere(db)
     assert deliveries_of(db, mine) and all(
         db.get(Alert, d.alert_id).enterprise_id == user_named(db, "clerk").org_id for d in deliveries_of(db, mine))
@@ -56,7 +56,7 @@ def test_an_enterprise_subscription_never_receives_another_enterprises_alert_wha
 
 
 def test_a_bureau_subscription_never_receives_an_alert_about_another_bureaus_material(db):
-    grain, emergency = subscribe(db, "approver"), subscribe(db, "emapprover")
+    grain, emergency = subscribe_with(db, "approver"), subscribe_with(db, "emapprover")
     _alerts_everywhere(db)
     bureau_of = {d.alert_id: db.get(Alert, d.alert_id).bureau_id for d in deliveries_of(db, grain)}
     assert bureau_of and set(bureau_of.values()) == {org_coded(db, "BUR-GRAIN").id}
@@ -65,7 +65,7 @@ def test_a_bureau_subscription_never_receives_an_alert_about_another_bureaus_mat
 
 
 def test_an_organisations_subscription_reaches_as_far_as_the_organisation(db):
-    shared = subscribe(db, "manager", for_organisation=True)
+    shared = subscribe_with(db, "manager", for_organisation=True)
     _alerts_everywhere(db)
     grain = org_coded(db, "ENT-GRAIN").id
     assert deliveries_of(db, shared) and {db.get(Alert, d.alert_id).enterprise_id for d in deliveries_of(db, shared)} \
@@ -73,10 +73,10 @@ def test_an_organisations_subscription_reaches_as_far_as_the_organisation(db):
 
 
 def test_filters_narrow_by_kind_severity_enterprise_category_and_district(db):
-    by_kind = subscribe(db, "coordinator", kinds=["lot_expired"])
-    critical = subscribe(db, "coordinator", min_severity="critical")
-    by_enterprise = subscribe(db, "coordinator", enterprises=["ENT-RELIEF"])
-    by_category = subscribe(db, "coordinator", categories=["grain"])
+    by_kind = subscribe_with(db, "coordinator", kinds=["lot_expired"])
+    critical = subscribe_with(db, "coordinator", min_severity="critical")
+    by_enterprise = subscribe_with(db, "coordinator", enterprises=["ENT-RELIEF"])
+    by_category = subscribe_with(db, "coordinator", categories=["grain"])
     lot = receive(db, expiry=SOON)
     expire(db, lot.id)
     _alerts_everywhere(db)
@@ -88,15 +88,15 @@ def test_filters_narrow_by_kind_severity_enterprise_category_and_district(db):
         org_coded(db, "ENT-RELIEF").id}
     assert deliveries_of(db, by_category) and {alerts[d.alert_id].category for d in deliveries_of(db, by_category)} \
         == {"grain"}
-    everything = subscribe(db, "coordinator")
-    district = subscribe(db, "coordinator", districts=["sanhe"])
+    everything = subscribe_with(db, "coordinator")
+    district = subscribe_with(db, "coordinator", districts=["sanhe"])
     scan(db, "all")
     assert deliveries_of(db, everything) == deliveries_of(db, district) == [], "a refresh is no change to deliver"
 
 
 def test_a_scan_run_again_writes_no_delivery_and_a_resolution_goes_only_to_who_asked(db):
-    told = subscribe(db, "clerk", send_resolved=True, kinds=["lot_expiring"])
-    quiet = subscribe(db, "clerk", kinds=["lot_expiring"])
+    told = subscribe_with(db, "clerk", send_resolved=True, kinds=["lot_expiring"])
+    quiet = subscribe_with(db, "clerk", kinds=["lot_expiring"])
     lot = receive(db, expiry=SOON)
     scan(db, "lot_expiring")
     first = len(deliveries_of(db, told))
@@ -112,7 +112,7 @@ def test_a_scan_run_again_writes_no_delivery_and_a_resolution_goes_only_to_who_a
 
 
 def test_fan_out_twice_over_the_same_history_writes_nothing_more(db):
-    subscribe(db, "coordinator")
+    subscribe_with(db, "coordinator")
     mark = outbox.last_event_id(db)
     _alerts_everywhere(db)
     rows = count_rows(db, Delivery)
@@ -123,8 +123,8 @@ def test_fan_out_twice_over_the_same_history_writes_nothing_more(db):
 
 
 def test_a_deactivated_owner_or_subscription_gets_nothing(db):
-    gone = subscribe(db, "clerk")
-    off = subscribe(db, "manager", active=False)
+    gone = subscribe_with(db, "clerk")
+    off = subscribe_with(db, "manager", active=False)
     db.execute(User.__table__.update().where(User.__table__.c.username == "clerk").values(active=False))
     db.commit()
     _alerts_everywhere(db)

@@ -56,7 +56,8 @@ class Statement:
 @pytest.fixture(scope="module")
 def big(bench_db: Engine) -> Engine:
     start = time.perf_counter()
-    seed_big.seed(bench_db, lots=LOTS)
+    with create_app(make_config(SQLALCHEMY_DATABASE_URI=BENCH_URL)).app_context():  # the cold-chain check reads settings
+        seed_big.seed(bench_db, lots=LOTS)
     print(f"\nseeded {LOTS:,} lots and {3 * LOTS:,} movements in {time.perf_counter() - start:.0f} s")
     return bench_db
 

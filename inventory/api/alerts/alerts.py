@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from flask import request
 from pydantic import BaseModel, Field
 
+from inventory.api.alerts.deliveries import AlertDeliveryOut, delivery_out
 from inventory.api.auth import current_user
 from inventory.api.blueprint import bp
 from inventory.api.pagination import page
@@ -17,7 +18,7 @@ from inventory.api.spec import spec
 from inventory.core.vocab import AlertSeverity, AlertState, Category
 from inventory.db import get_session
 from inventory.models import Alert
-from inventory.services.alerts import actions, queries
+from inventory.services.alerts import actions, deliveries, queries
 
 #: the registered kinds (services/alerts/registry.py), closed in the document
 AlertKind = Literal[tuple(queries.kinds())]  # type: ignore[valid-type]
@@ -64,6 +65,9 @@ class AlertEventOut(Out):
 
 class AlertDetail(AlertOut):
     history: list[AlertEventOut]
+    deliveries: list[AlertDeliveryOut] = Field(
+        description="its deliveries, oldest first: all for administrators, else those of subscriptions the caller "
+                    "may manage")
 
 
 class Acknowledgement(StrictBody):
@@ -99,11 +103,15 @@ def list_alerts():
 @bp.get("/alerts/<int:alert_id>")
 @spec.validate(resp=errors(403, 404, HTTP_200=AlertDetail), tags=["alerts"])
 def get_alert(alert_id: int):
-    """One alert with its history, oldest first (404 when it does not exist or is not visible to the caller)."""
-    session = get_session()
-    alert, history = queries.alert_with_history(session=session, actor=current_user(), alert_id=alert_id)
+    """One alert with its history and deliveries, oldest first (404 when it does not exist or is not visible to
+    the caller)."""
+    session, user = get_session(), current_user()
+    alert, history = queries.alert_with_history(session=session, actor=user, alert_id=alert_id)
+    sent = deliveries.for_alert(session=session, actor=user, alert_id=alert.id)
     return _out(alert, queries.names_for(session=session, alerts=[alert]), AlertDetail,
-                history=[AlertEventOut.model_validate(event) for event in history])
+                history=[AlertEventOut.model_validate(event) for event in history],
+                deliveries=[AlertDeliveryOut.model_validate(delivery_out(row.delivery, row.subscription_name,
+                                                                         row.channel)) for row in sent])
 
 
 @bp.post("/alerts/<int:alert_id>/actions/acknowledge")

@@ -13,7 +13,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json as jsonlib
 import smtplib
+import ssl
 import time
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -30,6 +32,8 @@ from inventory.services.alerts.messages import Message
 
 #: robot error codes that mean "too many messages now": worth a retry (WeCom 45009, DingTalk 130101)
 ROBOT_RATE_LIMITED = {45009, 130101}
+#: how much of a receiver's answer is read and kept
+ANSWER_BYTES = 4096
 
 
 @dataclass(frozen=True)
@@ -62,21 +66,30 @@ def _post(url: str, *, content: bytes | None = None, json: dict | None = None,
         targets.check_url(url)
     except Invalid as refused:
         return Outcome(False, None, f"target refused: {refused.fields.get('target', [refused.message])[0]}", True)
+    timeout = settings.delivery_timeout()
+    deadline = time.monotonic() + timeout
     try:
-        response = httpx.post(url, content=content, json=json, headers=headers, timeout=settings.delivery_timeout(),
-                              follow_redirects=False)
+        with httpx.Client(timeout=timeout, follow_redirects=False) as client, \
+                client.stream("POST", url, content=content, json=json, headers=headers) as response:
+            # the answer is read only as far as ANSWER_BYTES and the deadline: a receiver that trickles its
+            # body must not hold a worker (or a "send a test" request) for longer than the timeout
+            answer = b""
+            for chunk in response.iter_bytes():
+                answer += chunk
+                if len(answer) >= ANSWER_BYTES or time.monotonic() > deadline:
+                    break
     except httpx.TimeoutException:
         return Outcome(False, None, "timed out")
     except httpx.HTTPError as failure:
         return Outcome(False, None, f"{type(failure).__name__}: {failure}"[:500])
-    status, text = response.status_code, response.text[:300]
+    status, text = response.status_code, answer[:300].decode(errors="replace")
     if status >= 500:
         return Outcome(False, status, text)
     if not 200 <= status < 300:
         return Outcome(False, status, text, permanent=True)
     if robot:
         try:
-            code = int(response.json().get("errcode", 0))
+            code = int(jsonlib.loads(answer).get("errcode", 0))
         except (ValueError, AttributeError):
             return Outcome(False, status, f"not a robot's answer: {text}", permanent=True)
         if code:
@@ -94,7 +107,7 @@ def _email(subscription: Subscription, message: Message) -> Outcome:
     try:
         with smtplib.SMTP(mail["server"], mail["port"], timeout=settings.delivery_timeout()) as smtp:
             if mail["tls"]:
-                smtp.starttls()
+                smtp.starttls(context=ssl.create_default_context())
             if mail["username"]:
                 smtp.login(mail["username"], mail["password"])
             smtp.send_message(email)

@@ -22,9 +22,9 @@ from inventory.core import settings
 from inventory.core.clock import utcnow
 from inventory.core.vocab import AlertEventKind, AlertState, DeliveryState
 from inventory.db import session_scope
-from inventory.models import Alert, AlertEvent, Delivery, Subscription
+from inventory.models import Alert, AlertEvent, Delivery, Silence, Subscription, User
 from inventory.services.alerts import channels, silences, subscriptions
-from inventory.services.alerts.messages import Change, compose
+from inventory.services.alerts.messages import Change, Message, compose
 from inventory.services.alerts.queries import names_for
 from inventory.services.alerts.registry import SCANS
 
@@ -84,14 +84,27 @@ def settle(session: Session, now: datetime) -> DeliveryReport:
         told.alert_id == DELIVERY.c.alert_id, told.subscription_id == DELIVERY.c.subscription_id,
         told.state == DeliveryState.delivered.value)],
         state=DeliveryState.skipped.value, last_error="the alert was never delivered to this subscription")
-    muted = silences.muting(ALERT, now).correlate(ALERT)
-    until = select(muted).select_from(ALERT).where(ALERT.c.id == DELIVERY.c.alert_id).scalar_subquery()
-    report.held += _update(session, [due, until.is_not(None)], due_at=until)
+    report.held += _hold(session, due, now)
     for subscription in session.connection().execute(select(SUBSCRIPTION.c.id, SUBSCRIPTION.c.digest_hour).where(
             SUBSCRIPTION.c.digest_hour.is_not(None), SUBSCRIPTION.c.next_digest_at <= now)).all():
         session.connection().execute(SUBSCRIPTION.update().where(SUBSCRIPTION.c.id == subscription.id).values(
             next_digest_at=subscriptions.next_digest(subscription.digest_hour, now)))
     return report
+
+
+def _hold(session: Session, due, now: datetime) -> int:
+    """Due deliveries a silence mutes wait for its end: a silence set by a city-wide role holds everyone's, any
+    other only its own organisation's subscriptions (the owner's organisation, a user's or the subscription's)."""
+    silence, alert = Silence.__table__, ALERT.alias("silenced")
+    subscription, owner = SUBSCRIPTION.alias("held_subscription"), User.__table__.alias("held_owner")
+    holding = select(silence.c.id).select_from(silence).join(alert, alert.c.id == DELIVERY.c.alert_id) \
+        .join(subscription, subscription.c.id == DELIVERY.c.subscription_id) \
+        .outerjoin(owner, owner.c.id == subscription.c.user_id) \
+        .where(silences.matching(silence, alert, now), or_(
+            silence.c.everyone.is_(True), silence.c.org_id == func.coalesce(subscription.c.org_id, owner.c.org_id))) \
+        .order_by(silence.c.ends_at.desc()).limit(1).correlate(DELIVERY).scalar_subquery()
+    until = select(silence.c.ends_at).where(silence.c.id == holding).correlate(DELIVERY).scalar_subquery()
+    return _update(session, [due, holding.is_not(None)], held_by=holding, due_at=until)
 
 
 @dataclass(frozen=True)
@@ -102,28 +115,32 @@ class Claim:
     attempts: int
 
 
-def claim(session: Session, now: datetime) -> Claim | None:
-    """The earliest due group of one subscription, taken by a conditional update; committed by the caller."""
+def claim(session: Session, now: datetime, at: datetime, started: datetime) -> Claim | None:
+    """The earliest group of one subscription due at ``now`` and not tried since ``started`` (a run sends a
+    batch once, whatever its back-off), taken at ``at`` by a conditional update; committed by the caller."""
+    untried = or_(DELIVERY.c.claimed_at.is_(None), DELIVERY.c.claimed_at < started)
     while True:
         head = session.connection().execute(select(
             DELIVERY.c.subscription_id, DELIVERY.c.group_key, DELIVERY.c.batch).where(
-            DELIVERY.c.state == PENDING, DELIVERY.c.due_at <= now).order_by(DELIVERY.c.due_at, DELIVERY.c.id)
-            .limit(1)).first()
+            DELIVERY.c.state == PENDING, DELIVERY.c.due_at <= now, untried)
+            .order_by(DELIVERY.c.due_at, DELIVERY.c.id).limit(1)).first()
         if head is None:
             return None
         batch = head.batch or str(uuid.uuid4())
         same_batch = DELIVERY.c.batch.is_(None) if head.batch is None else DELIVERY.c.batch == head.batch
         taken = session.connection().execute(DELIVERY.update().where(
-            DELIVERY.c.state == PENDING, DELIVERY.c.due_at <= now, DELIVERY.c.subscription_id == head.subscription_id,
+            DELIVERY.c.state == PENDING, DELIVERY.c.due_at <= now, untried,
+            DELIVERY.c.subscription_id == head.subscription_id,
             DELIVERY.c.group_key == head.group_key, same_batch).values(
-            state=SENDING, batch=batch, claimed_at=now, attempts=DELIVERY.c.attempts + 1)
+            state=SENDING, batch=batch, claimed_at=at, attempts=DELIVERY.c.attempts + 1)
             .returning(DELIVERY.c.id, DELIVERY.c.attempts)).all()
         if taken:
             return Claim(batch, head.subscription_id, sorted(row.id for row in taken),
                          max(row.attempts for row in taken))
 
 
-def _send(session: Session, claimed: Claim) -> channels.Outcome:
+def _compose(session: Session, claimed: Claim) -> tuple[Subscription, Message]:
+    """The batch's message, read in the session's transaction; the caller ends it before sending."""
     subscription = session.get(Subscription, claimed.subscription_id)
     rows = session.connection().execute(select(DELIVERY.c.id, DELIVERY.c.alert_id, DELIVERY.c.event_id)
                                         .where(DELIVERY.c.id.in_(claimed.delivery_ids))
@@ -135,7 +152,7 @@ def _send(session: Session, claimed: Claim) -> channels.Outcome:
     with force_locale(locale):
         message = compose(subscription=subscription, locale=locale, batch=claimed.batch, changes=changes,
                           names=names_for(session=session, alerts=list(alerts.values())))
-    return channels.send(subscription, message)
+    return subscription, message
 
 
 def _record(session: Session, claimed: Claim, outcome: channels.Outcome, now: datetime) -> str:
@@ -154,17 +171,22 @@ def _record(session: Session, claimed: Claim, outcome: channels.Outcome, now: da
 
 def deliver_due(*, now: datetime | None = None, limit: int = 1000) -> DeliveryReport:
     """Send every batch due now (at most ``limit``): what the Celery task and ``flask deliver`` run."""
-    now = now or utcnow()
+    started = utcnow()
+    now = now or started
     with session_scope() as session:
         report = settle(session, now)
         session.commit()
     for _ in range(limit):
         with session_scope() as session:
-            claimed = claim(session, now)
+            # due as of the run's start, claimed as of now: a long run's claims are not stale at once
+            claimed = claim(session, now, utcnow(), started)
             session.commit()
             if claimed is None:
                 break
-            outcome = _send(session, claimed)
+            subscription, message = _compose(session, claimed)
+            session.expunge(subscription)
+            session.commit()  # no transaction stays open while a receiver answers
+            outcome = channels.send(subscription, message)
             result = _record(session, claimed, outcome, utcnow())
             session.commit()
         setattr(report, result, getattr(report, result) + len(claimed.delivery_ids))

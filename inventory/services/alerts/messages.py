@@ -3,6 +3,7 @@ language, as plain text, HTML, markdown for the robots and the JSON body webhook
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,8 @@ from inventory.services.alerts.queries import AlertNames, kinds
 
 #: alerts a message lists by name; the rest are counted ("and 12 more")
 LISTED = 50
+#: characters the robots' markdown gives a meaning to
+MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]()#+!<>|~]")
 
 
 @dataclass(frozen=True)
@@ -61,8 +64,14 @@ def _url(alert: Alert) -> str:
 
 def _line(change: Change, names: AlertNames) -> str:
     alert, event = change.alert, change.event
-    return (f"[{AlertSeverity.label_of(event.to_severity)}] {kinds().get(alert.kind, alert.kind)} — "
-            f"{AlertEventKind.label_of(event.kind)}: {_subject_of(alert, names)}")
+    return _("[%(severity)s] %(kind)s — %(event)s: %(subject)s", severity=AlertSeverity.label_of(event.to_severity),
+             kind=kinds().get(alert.kind, alert.kind), event=AlertEventKind.label_of(event.kind),
+             subject=_subject_of(alert, names))
+
+
+def _markdown(text: str) -> str:
+    """Plain text made inert in the robots' markdown: a lot code cannot become a link or a heading."""
+    return MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
 
 
 def _json_item(change: Change, names: AlertNames) -> dict[str, Any]:
@@ -84,7 +93,7 @@ def compose(*, subscription: Subscription, locale: str, batch: str, changes: lis
                     if s in AlertSeverity.values() else 0)
         kinds_named = sorted({str(kinds().get(c.alert.kind, c.alert.kind)) for c in changes})
         if len(changes) == 1:
-            subject = f"[{AlertSeverity.label_of(worst)}] {_line(first, names)}"
+            subject = _line(first, names)
         else:
             subject = _("[%(severity)s] %(count)s alert changes: %(kinds)s", severity=AlertSeverity.label_of(worst),
                         count=len(changes), kinds=", ".join(kinds_named))
@@ -98,8 +107,10 @@ def compose(*, subscription: Subscription, locale: str, batch: str, changes: lis
         html = (f"<p><strong>{escape(subject)}</strong></p><ul>{items}</ul>"
                 + (f"<p>{escape(more)}</p>" if more else "")
                 + f"<p>{escape(_('Subscription: %(name)s', name=subscription.name))}</p>")
-        markdown = "\n".join([f"**{subject}**", "", *(f"- {_line(c, names)} [{_('open')}]({_url(c.alert)})"
-                                                       for c in listed), *([more] if more else [])])
+        view = _("View alert")
+        markdown = "\n".join([f"**{_markdown(subject)}**", "", *(
+            f"- {_markdown(_line(c, names))} [{view}]({_url(c.alert)})" for c in listed),
+            *([more] if more else [])])
     body = json.dumps({"delivery": batch, "subscription": subscription.id,
                        "alerts": [_json_item(c, names) for c in changes]},
                       ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()

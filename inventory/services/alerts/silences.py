@@ -2,22 +2,24 @@
 page and in the lists; only its deliveries wait, and go out when the silence ends if the alert still holds.
 
 Every matcher a silence gives must match the alert (kind, enterprise, facility, material). Who may silence
-what follows the scope: an enterprise's manager its own stock only, a bureau's approver its remit only.
+what follows the scope: an enterprise's manager its own stock only, a bureau's approver its remit only; and
+a silence mutes only its own organisation's subscriptions unless a city-wide role set it, so an enterprise's
+maintenance never hides its alerts from the bureau supervising it.
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, false, or_, select as sa_select
+from sqlalchemy import ColumnElement, and_, false, or_
 from sqlmodel import Session, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from inventory import scope
 from inventory.core.clock import utcnow
 from inventory.core.errors import Conflict, Forbidden, Invalid, NotFound
-from inventory.core.vocab import OrgKind
-from inventory.models import Alert, Facility, Material, Organisation, Silence, User
+from inventory.core.vocab import DeliveryState, OrgKind
+from inventory.models import Alert, Delivery, Facility, Material, Organisation, Silence, User
 from inventory.services.alerts.queries import kinds as registered_kinds
 from inventory.services.audit import trail
 
@@ -64,8 +66,10 @@ def create(*, session: Session, actor: User, reason: str, ends_at: datetime, sta
     reach = scope.stock_reach(session, actor)
     enterprise_id = org.id if org else None
     if reach == "enterprise":
-        if (org and org.id != actor.org_id) or (place and place.enterprise_id != actor.org_id):
-            raise NotFound(_l("facility %(code)s not found", code=facility or enterprise))
+        if org and org.id != actor.org_id:
+            raise NotFound(_l("enterprise %(code)s not found", code=enterprise))
+        if place and place.enterprise_id != actor.org_id:
+            raise NotFound(_l("facility %(code)s not found", code=facility))
         enterprise_id = actor.org_id
     elif reach == "bureau" and (goods is None or goods.bureau_id != actor.org_id):
         raise Forbidden(_l("a bureau silences materials in its remit: name one"))
@@ -74,7 +78,8 @@ def create(*, session: Session, actor: User, reason: str, ends_at: datetime, sta
                            resource="silence"))
     silence = Silence(reason=reason, kind=kind or None, enterprise_id=enterprise_id,
                       facility_id=place.id if place else None, material_id=goods.id if goods else None,
-                      starts_at=starts_at, ends_at=ends_at, created_by=actor.id)
+                      starts_at=starts_at, ends_at=ends_at, created_by=actor.id, org_id=actor.org_id,
+                      everyone=reach == "all")
     session.add(silence)
     session.flush()
     trail.record(session, actor=actor, action="silence.create", entity="silence", entity_id=silence.id,
@@ -89,7 +94,8 @@ def _visible_clause(session: Session, actor: User) -> ColumnElement[bool]:
     if reach == "all":
         return Silence.id.is_not(None)
     if reach == "bureau":
-        return Silence.material_id.in_(scope.remit_materials(actor))
+        # its own, and the enterprises' and facilities' silences, which may concern its remit
+        return or_(Silence.material_id.in_(scope.remit_materials(actor)), Silence.material_id.is_(None))
     if reach == "enterprise":
         return or_(Silence.enterprise_id == actor.org_id,
                    Silence.facility_id.in_(select(Facility.id).where(Facility.enterprise_id == actor.org_id)))
@@ -114,6 +120,10 @@ def end(*, session: Session, actor: User, silence_id: int) -> Silence:
                                            .values(ends_at=now)).rowcount
     if not changed:
         raise Conflict(_l("the silence has ended already"), code="illegal_transition")
+    deliveries = Delivery.__table__
+    session.connection().execute(deliveries.update().where(
+        deliveries.c.held_by == silence_id, deliveries.c.state == DeliveryState.pending.value)
+        .values(due_at=now, held_by=None))
     trail.record(session, actor=actor, action="silence.end", entity="silence", entity_id=silence_id,
                  org_id=silence.enterprise_id or actor.org_id, before={"ends_at": silence.ends_at.isoformat()},
                  after={"ends_at": now.isoformat()})
@@ -121,28 +131,20 @@ def end(*, session: Session, actor: User, silence_id: int) -> Silence:
     return silence
 
 
-def muting(alert, now: datetime):
-    """Over the alert table ``alert``: the end of the latest silence muting it at ``now`` (NULL when none),
-    as a correlated scalar subquery the outbox sets a held delivery's due time to."""
-    table = Silence.__table__
-    return sa_select(table.c.ends_at).where(
-        table.c.starts_at <= now, table.c.ends_at > now,
-        or_(table.c.kind.is_(None), table.c.kind == alert.c.kind),
-        or_(table.c.enterprise_id.is_(None), table.c.enterprise_id == alert.c.enterprise_id),
-        or_(table.c.facility_id.is_(None), table.c.facility_id == alert.c.facility_id),
-        or_(table.c.material_id.is_(None), table.c.material_id == alert.c.material_id),
-    ).order_by(table.c.ends_at.desc()).limit(1).scalar_subquery()
+def matching(silence, alert, now: datetime) -> ColumnElement[bool]:
+    """Over a silence table and an alert table: the silence is on at ``now`` and every matcher it gives matches."""
+    return and_(silence.c.starts_at <= now, silence.c.ends_at > now,
+                or_(silence.c.kind.is_(None), silence.c.kind == alert.c.kind),
+                or_(silence.c.enterprise_id.is_(None), silence.c.enterprise_id == alert.c.enterprise_id),
+                or_(silence.c.facility_id.is_(None), silence.c.facility_id == alert.c.facility_id),
+                or_(silence.c.material_id.is_(None), silence.c.material_id == alert.c.material_id))
 
 
 def active_on(*, session: Session, alert: Alert, now: datetime | None = None) -> list[Silence]:
     """The silences muting ``alert`` now, for its page."""
     now = now or utcnow()
-    return list(session.exec(select(Silence).where(
-        Silence.starts_at <= now, Silence.ends_at > now,
-        or_(Silence.kind.is_(None), Silence.kind == alert.kind),
-        or_(Silence.enterprise_id.is_(None), Silence.enterprise_id == alert.enterprise_id),
-        or_(Silence.facility_id.is_(None), Silence.facility_id == alert.facility_id),
-        or_(Silence.material_id.is_(None), Silence.material_id == alert.material_id),
-    ).order_by(Silence.ends_at)))
+    alerts = Alert.__table__
+    return list(session.exec(select(Silence).join(alerts, alerts.c.id == alert.id)
+                             .where(matching(Silence.__table__, alerts, now)).order_by(Silence.ends_at)))
 
 

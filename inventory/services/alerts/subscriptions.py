@@ -10,24 +10,27 @@ import secrets
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
+from urllib.parse import urlsplit, urlunsplit
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from inventory import scope
 from inventory.core.clock import BUSINESS_TZ, utcnow
-from inventory.core.errors import Forbidden, Invalid, NotFound
+from inventory.core.errors import Conflict, Forbidden, Invalid, NotFound
 from inventory.core.vocab import AlertSeverity, Category, Channel, OrgKind, Role
-from inventory.models import District, Organisation, Subscription, User
+from inventory.models import AuditEvent, District, Organisation, Subscription, User
 from inventory.services.alerts import channels, messages, targets
 from inventory.services.alerts.queries import kinds as registered_kinds
 from inventory.services.audit import trail
 
 NAME_LENGTH = 120
+#: "send a test" presses one person may make a minute
+TESTS_PER_MINUTE = 5
 SECRET_LENGTH = (8, 200)
 #: filter values one subscription may list, per filter
 MAX_FILTER_VALUES = 200
@@ -101,11 +104,14 @@ def _target(channel: str, target: str, errors: dict) -> str:
         return ""
 
 
-def _secret(channel: str, secret: str | None, stored: str, errors: dict) -> str:
+def _secret(channel: str, secret: str | None, stored: Subscription | None, errors: dict) -> str:
+    """A secret given is checked; none given keeps the stored one of the same channel (a webhook's HMAC key
+    is never reused as DingTalk's signing secret), or a new webhook gets a generated one."""
     if channel not in (Channel.webhook, Channel.dingtalk):
         return ""
     if secret is None:
-        return stored or (secrets.token_urlsafe(32) if channel == Channel.webhook else "")
+        kept = stored.secret if stored is not None and stored.channel == channel else ""
+        return kept or (secrets.token_urlsafe(32) if channel == Channel.webhook else "")
     secret = secret.strip()
     if channel == Channel.dingtalk and not secret:
         return ""
@@ -138,7 +144,7 @@ def _checked(session: Session, actor: User, data: SubscriptionInput, stored: Sub
     districts = _codes(session, District, data.districts, "districts", errors)
     channel_ok = data.channel in Channel.values()
     target = _target(data.channel, data.target, errors) if channel_ok else ""
-    secret = _secret(data.channel, data.secret, stored.secret if stored else "", errors) if channel_ok else ""
+    secret = _secret(data.channel, data.secret, stored, errors) if channel_ok else ""
     if errors:
         raise Invalid(_l("the subscription has errors"), fields=errors)
     return dict(name=name, channel=data.channel, target=target, secret=secret, kinds=sorted(set(data.kinds)),
@@ -148,8 +154,25 @@ def _checked(session: Session, actor: User, data: SubscriptionInput, stored: Sub
                 next_digest_at=next_digest(data.digest_hour) if data.digest_hour is not None else None)
 
 
+def masked_target(target: str) -> str:
+    """A URL without its query (where robots keep their access keys); an address as it is."""
+    parts = urlsplit(target)
+    if parts.scheme in ("http", "https") and parts.query:
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, "…", ""))
+    return target
+
+
+def shown_target(actor: User, subscription: Subscription) -> str:
+    """The target as this reader may see it: whole for those who manage the subscription, masked otherwise."""
+    return subscription.target if may_manage(actor, subscription) else masked_target(subscription.target)
+
+
 def _audit_view(values: dict) -> dict:
-    return {key: value for key, value in values.items() if key not in ("secret", "next_digest_at")}
+    """What the audit trail keeps of a subscription: never its secret nor a robot's key."""
+    kept = {key: value for key, value in values.items() if key not in ("secret", "next_digest_at")}
+    if "target" in kept:
+        kept["target"] = masked_target(kept["target"])
+    return kept
 
 
 def create(*, session: Session, actor: User, data: SubscriptionInput) -> Subscription:
@@ -240,8 +263,23 @@ def locale_of(session: Session, subscription: Subscription) -> str:
 
 
 def send_test(*, session: Session, actor: User, subscription_id: int) -> channels.Outcome:
-    """One test message now, outside the outbox, so the subscriber sees at once whether the target answers."""
+    """One test message now, outside the outbox, so the subscriber sees at once whether the target answers.
+
+    Audited, and at most ``TESTS_PER_MINUTE`` per person: the button must not make the server a mailer or a
+    request generator. The answer keeps only the status and a short reason."""
     subscription = _managed(session, actor, subscription_id)
+    if subscription.channel == Channel.inbox:
+        raise Invalid.field("channel", _l("the in-app inbox needs no test: its notifications are on this site"))
+    recent = session.exec(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.actor_id == actor.id, AuditEvent.action == "subscription.test",
+        AuditEvent.at > utcnow() - timedelta(minutes=1))).one()
+    if recent >= TESTS_PER_MINUTE:
+        raise Conflict(_l("at most %(count)s tests a minute; try again shortly", count=TESTS_PER_MINUTE),
+                       code="too_many_tests")
+    trail.record(session, actor=actor, action="subscription.test", entity="subscription", entity_id=subscription.id,
+                 org_id=actor.org_id, after={"target": masked_target(subscription.target)})
     message = messages.test_message(subscription=subscription, locale=locale_of(session, subscription),
                                     batch=str(uuid.uuid4()))
-    return channels.send(subscription, message)
+    session.commit()  # the audit row stays whatever the receiver does; no transaction waits on it
+    outcome = channels.send(subscription, message)
+    return replace(outcome, error=outcome.error.splitlines()[0][:120] if outcome.error else "")

@@ -1,4 +1,8 @@
-"""The alerts list (filters, bulk acknowledge) and an alert's page with its history."""
+"""The alerts list (filters, bulk acknowledge) and an alert's page with its history, deliveries and silences.
+
+The other alert pages (subscriptions, silences, notifications, deliveries) are blueprints of their own, nested
+under this one (``/alerts/…``), so registering this blueprint registers them all.
+"""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -9,20 +13,25 @@ from wtforms.fields.choices import SelectChoice
 
 from inventory import scope
 from inventory.core.errors import DomainError
-from inventory.core.vocab import AlertSeverity, AlertState
+from inventory.core.vocab import AlertSeverity, AlertState, Channel, DeliveryState
 from inventory.db import get_session
 from inventory.models import Alert
 from inventory.services import paging
-from inventory.services.alerts import actions, queries
+from inventory.services.alerts import actions, deliveries, queries, silences
 from inventory.services.alerts.registry import SUBJECT_PAGES
 from inventory.services.stock.names import user_names
 from inventory.services.workflows.registry import FLOWS
+from inventory.web.alerts import deliveries as delivery_pages
+from inventory.web.alerts import notifications, subscriptions
+from inventory.web.alerts import silences as silence_pages
 from inventory.web.alerts.forms import AcknowledgeForm, AlertFilterForm
 from inventory.web.service_errors import mark_fields, show_refusal
 from inventory.web.stock.forms import ALL
 from inventory.web.stock.lookups import category_choices, enterprise_choices
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
+for _pages in (subscriptions, silence_pages, notifications, delivery_pages):
+    bp.register_blueprint(_pages.bp)
 PAGE_SIZE = 50
 #: how the scans' history notes read (a person's note is shown as written)
 SYSTEM_NOTES = {"opened": _l("condition found"), "condition returned": _l("condition returned"),
@@ -91,6 +100,9 @@ def show(alert_id: int):
     session = get_session()
     alert, history = queries.alert_with_history(session=session, actor=current_user, alert_id=alert_id)
     return _render("alerts/show.html", alert=alert, history=history,
+                   deliveries=deliveries.for_alert(session=session, actor=current_user, alert_id=alert.id),
+                   silenced=silences.active_on(session=session, alert=alert), Channel=Channel,
+                   DeliveryState=DeliveryState,
                    names=queries.names_for(session=session, alerts=[alert]),
                    people=user_names(session, [event.actor_id for event in history]),
                    ack=AcknowledgeForm(formdata=None, alerts=[alert.id]),
