@@ -278,3 +278,37 @@ class DeliveryState(Vocabulary):
     dead = "dead", _l("Dead"), "text-bg-danger"
     inhibited = "inhibited", _l("Inhibited"), "text-bg-light"
     skipped = "skipped", _l("Skipped"), "text-bg-light"
+
+
+class DispatchTrigger(Vocabulary):
+    """Why reserve stock is dispatched: the three cases of reserve-materials-measures §四(一)."""
+
+    emergency = "emergency", _l("Disaster, accident, epidemic, public-health or social-security event")
+    market = "market", _l("Severe supply–demand imbalance or abnormal price swing")
+    other = "other", _l("Other need for reserve stock")
+
+
+class DispatchStatus(Vocabulary):
+    """A dispatch plan: drafted, co-signed by the three proposers (会同: development and reform, finance and the
+    responsible reserve bureau, in any order: the status counts the signatures), approved by the government."""
+
+    draft = "draft", _l("Draft"), "text-bg-secondary"
+    cosigning = "cosigning", _l("Awaiting co-signatures (0 of 3)"), "text-bg-warning"
+    cosigned_1 = "cosigned_1", _l("Co-signed (1 of 3)"), "text-bg-warning"
+    cosigned_2 = "cosigned_2", _l("Co-signed (2 of 3)"), "text-bg-warning"
+    cosigned = "cosigned", _l("Co-signed, awaiting government approval"), "text-bg-info"
+    approved = "approved", _l("Approved"), "text-bg-success"
+    cancelled = "cancelled", _l("Cancelled"), "text-bg-secondary"
+
+    @classmethod
+    def signing(cls) -> tuple[DispatchStatus, ...]:
+        """The statuses in which co-signatures are collected, by the number already given."""
+        return (cls.cosigning, cls.cosigned_1, cls.cosigned_2)
+
+
+class DispatchParty(Vocabulary):
+    """The three who propose a dispatch together and each sign it once (reserve-materials-measures §四(一))."""
+
+    ndrc = "ndrc", _l("Development and reform commission")
+    finance = "finance", _l("Finance bureau")
+    bureau = "bureau", _l("Responsible reserve bureau")

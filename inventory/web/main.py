@@ -51,6 +51,7 @@ NAVIGATION: list[tuple[LazyString, list[NavEntry]]] = [
         NavEntry("stock_entry.receive", _l("Receive"), "lot", "receive"),
         NavEntry("stock_entry.fefo_issue", _l("Issue (FEFO)"), "lot", "issue"),
         NavEntry("counts.index", _l("Physical counts"), "count", "open"),
+        NavEntry("dispatches.index", _l("Dispatches"), "dispatch", "view"),
         NavEntry("imports.new", _l("Import receipts"), "import", "run"),
     ]),
     (_l("Alerts"), [

@@ -100,3 +100,18 @@ def test_a_submitted_count_waits_for_the_bureau_of_its_materials(db, ctx):
     alert = alert_for(db, "approval_waiting", count.id)
     assert (alert.subject_type, alert.bureau_id, alert.enterprise_id) == (
         "count", org_coded(db, "BUR-GRAIN").id, org_coded(db, "ENT-GRAIN").id)
+
+
+def test_a_dispatch_waiting_for_its_signatures_alerts_the_bureau_of_its_materials(db, ctx):
+    from tests.workflows.dispatching import submitted
+
+    with ctx.test_request_context():
+        row = submitted(db)
+    long_ago = scans.waiting_cutoff(business_today(), 2) - timedelta(hours=1)
+    db.execute(update(WorkflowStep).where(WorkflowStep.flow == "dispatch", WorkflowStep.entity_id == row.id)
+               .values(at=long_ago))
+    db.commit()
+    scan(db, "approval_waiting")
+    alert = alert_for(db, "approval_waiting", row.id)
+    assert (alert.subject_type, alert.bureau_id, alert.enterprise_id, alert.payload["status"]) == (
+        "dispatch", org_coded(db, "BUR-GRAIN").id, None, "cosigning")

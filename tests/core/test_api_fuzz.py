@@ -69,5 +69,5 @@ def test_the_api_keeps_its_contract_under_generated_input(app, api, db, token_fo
                 calls += _run(operation, mode, headers, failures)
     elapsed = time.monotonic() - started
     print(f"schemathesis: {len(operations)} operations, {calls} requests as {', '.join(ROLES)} in {elapsed:.1f} s")
-    assert len(operations) >= 55
+    assert len(operations) >= 61
     assert not failures, "\n\n".join(failures)

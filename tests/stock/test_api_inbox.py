@@ -15,7 +15,7 @@ def test_the_inbox_lists_what_waits_for_the_caller_with_the_actions_they_may_tak
     for name, made in waiting.items():
         item = items[(name, made.row_id)]
         assert made.action in item["actions"]
-        assert item["title"] and item["status"] and item["requested_by"] == user_named(db, "clerk").id
+        assert item["title"] and item["status"] and item["requested_by"] == user_named(db, made.requester).id
         assert item["requested_at"].endswith("+00:00")
     # every listed action can be taken by the reader: none answers 403 (or 404)
     for name, made in waiting.items():

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlmodel import select
 
 from inventory.models import Lot
+from tests.workflows.dispatching import wheat_plan
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,10 @@ class Waiting:
     #: the action a decider takes and a user who may take it
     action: str
     decider: str
+    #: whether the decision posts ledger movements (a co-signature only moves the plan on)
+    posts: bool = True
+    #: who asked: the inbox names them
+    requester: str = "clerk"
 
 
 def _lot_id(db, code: str) -> int:
@@ -50,5 +55,22 @@ def submitted_count(api, db) -> Waiting:
     return Waiting(count["id"], f"/counts/{count['id']}", "approve", "approver")
 
 
+def wheat_plan_json(**changes) -> dict:
+    """The body of ``POST /dispatches``: tests/workflows/dispatching.py's complete wheat plan, as JSON."""
+    plan = wheat_plan()
+    body = {**{name: getattr(plan, name) for name in ("trigger", "trigger_description", "recipients", "district",
+                                                        "address", "transport")},
+            "requested_on": plan.requested_on.isoformat(),
+            "lines": [{"material": "WHEAT", "quantity": "300", "unit_price": "2800"}]}
+    return {**body, **changes}
+
+
+def cosigning_dispatch(api, db) -> Waiting:
+    """Wheat for Bazhou drafted and submitted by the grain bureau's officer: its approver co-signs."""
+    made = api("officer").post("/dispatches", json=wheat_plan_json()).get_json()
+    assert api("officer").post(f"/dispatches/{made['id']}/actions/submit", json={}).status_code == 200
+    return Waiting(made["id"], f"/dispatches/{made['id']}", "approve", "approver", posts=False, requester="officer")
+
+
 MAKERS: dict[str, Callable] = {"transfer": pending_transfer, "adjustment": pending_adjustment,
-                               "count": submitted_count}
+                               "count": submitted_count, "dispatch": cosigning_dispatch}

@@ -6,13 +6,15 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import chinese_calendar
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, String, case, cast, func, literal, null, select, union_all
+from sqlalchemy import Integer, Select, String, case, cast, func, literal, null, select, union_all
 from sqlmodel import Session
 
 from inventory.core import settings
 from inventory.core.clock import BUSINESS_TZ, business_today, utcnow
 from inventory.core.vocab import AlertSeverity, LotStatus
-from inventory.models import AuditEvent, CountMismatch, Facility, Lot, Material, StockCount, StockCountLine, WorkflowStep
+from inventory.models import (
+    AuditEvent, CountMismatch, Dispatch, DispatchLine, Facility, Lot, Material, StockCount, StockCountLine, WorkflowStep,
+)
 from inventory.services.alerts.registry import SUBJECT_PAGES, Scan, register
 from inventory.services.alerts.sql import days_before, days_between, payload
 from inventory.services.audit import trail
@@ -132,7 +134,14 @@ def waiting_cutoff(as_of: date, working_days: int) -> datetime:
 WAITING_MATERIAL = {
     StockCount: lambda: select(func.min(Lot.material_id)).join(StockCountLine, StockCountLine.lot_id == Lot.id)
     .where(StockCountLine.count_id == StockCount.id).scalar_subquery(),
+    Dispatch: lambda: select(func.min(DispatchLine.material_id)).where(DispatchLine.dispatch_id == Dispatch.id)
+    .scalar_subquery(),
 }
+
+
+def _no_id():
+    """NULL typed as an id: PostgreSQL will not match one flow's untyped NULL column with another flow's ids."""
+    return cast(null(), Integer)
 
 
 def _material_of(model: type):
@@ -140,7 +149,7 @@ def _material_of(model: type):
         return select(Lot.material_id).where(Lot.id == model.lot_id).scalar_subquery()
     if model in WAITING_MATERIAL:
         return WAITING_MATERIAL[model]()
-    return null()
+    return _no_id()
 
 
 def _facility_of(model: type, column):
@@ -149,7 +158,7 @@ def _facility_of(model: type, column):
         return select(column).where(Facility.id == model.facility_id).scalar_subquery()
     if hasattr(model, "lot_id"):
         return select(column).join(Lot, Lot.facility_id == Facility.id).where(Lot.id == model.lot_id).scalar_subquery()
-    return null()
+    return _no_id()
 
 
 def _waiting(flow: Flow, status: str, warn: datetime, critical: datetime) -> Select:
@@ -163,8 +172,8 @@ def _waiting(flow: Flow, status: str, warn: datetime, critical: datetime) -> Sel
     rows = select(model.id.label("id"), entered.label("entered"), material,
                   _facility_of(model, Facility.district_id).label("district_id"),
                   _facility_of(model, Facility.id).label("facility_id"),
-                  getattr(model, "enterprise_id", null()).label("enterprise_id"),
-                  getattr(model, "lot_id", null()).label("lot_id")) \
+                  getattr(model, "enterprise_id", _no_id()).label("enterprise_id"),
+                  getattr(model, "lot_id", _no_id()).label("lot_id")) \
         .where(model.status == status).subquery()
     return select(
         _key("approval_waiting", flow.name, rows.c.id).label("dedup_key"),

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from inventory import scope
 from inventory.core.clock import utcnow
 from inventory.core.errors import Conflict, DomainError, Forbidden, NotFound
-from inventory.core.vocab import RequestStatus, WorkflowAction
+from inventory.core.vocab import WorkflowAction
 from inventory.models import User, WorkflowStep
 from inventory.services.audit import trail
 from inventory.services.workflows.registry import Flow, Transition
@@ -26,7 +26,7 @@ from inventory.services.workflows.registry import Flow, Transition
 def _illegal(flow: Flow, action: str, status: str) -> Conflict:
     return Conflict(_l("cannot %(action)s this %(entity)s: its status is %(status)s",
                        action=WorkflowAction.label_of(action), entity=flow.label,
-                       status=RequestStatus.label_of(status)), code="illegal_transition")
+                       status=flow.statuses.label_of(status)), code="illegal_transition")
 
 
 def visible_row(session: Session, actor: User, flow: Flow, row_id: int) -> Any:

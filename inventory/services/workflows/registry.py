@@ -14,7 +14,7 @@ from flask_babel.speaklater import LazyString
 from sqlmodel import Session
 
 from inventory.core.errors import NotFound
-from inventory.core.vocab import Role, WorkflowAction
+from inventory.core.vocab import RequestStatus, Role, Vocabulary, WorkflowAction
 from inventory.models import User
 
 #: a check a transition runs before it is taken: raises Forbidden or NotFound when the actor may not take it
@@ -67,6 +67,8 @@ class Flow:
     #: rows -> how each is shown in the inbox, keyed by row id
     describe: Callable[[Session, User, list[Any]], dict[int, InboxEntry]]
     requester: str = "requested_by"
+    #: the vocabulary the flow's statuses are labelled by (a dispatch has statuses of its own)
+    statuses: type[Vocabulary] = RequestStatus
     #: target status -> its effect, registered by the domain service that owns it (``on_enter``)
     effects: dict[str, Effect] = field(default_factory=dict, compare=False)
 
