@@ -7,4 +7,6 @@ scripts/setup.sh
 export FLASK_APP=wsgi
 .venv/bin/flask db upgrade
 .venv/bin/flask seed-demo
+# the hourly scan would leave a new demo without alerts for up to an hour; the worker delivers what it queues
+.venv/bin/flask scan all
 exec scripts/serve.sh
