@@ -193,7 +193,7 @@ def test_an_unacknowledged_critical_alert_climbs_one_level_per_period_and_only_o
     runs.run_escalation(session=db, now=start + 2 * after)
     runs.run_escalation(session=db, now=start + 5 * after)
     db.commit()
-    assert _escalations(db, alert.id) == [1, 2]
+    assert _escalations(db, alert.id) == [1, 2] and db.get(Alert, alert.id).escalate_at is None
     events = {e.id: e.kind for e in db.exec(select(AlertEvent).where(AlertEvent.alert_id == alert.id))}
     assert [events[d.event_id] for d in deliveries_of(db, coordinators) if d.alert_id == alert.id] == [
         "opened", "escalated"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, literal
+from sqlalchemy import case, insert, literal, null
 from sqlmodel import Session
 
 from inventory.core import settings
@@ -43,7 +43,9 @@ def step(session: Session, *, now: datetime) -> Steps:
         ALERT.update().where(ALERT.c.state == AlertState.open.value, ALERT.c.severity == critical,
                              ALERT.c.escalate_at <= now, ALERT.c.escalation_level < TOP_LEVEL)
         .values(escalation_level=ALERT.c.escalation_level + 1,
-                escalate_at=literal(now + settings.alert_escalate_after(), ALERT.c.escalate_at.type))
+                # the top level has no next step: nothing stays due
+                escalate_at=case((ALERT.c.escalation_level + 1 >= TOP_LEVEL, null()),
+                                 else_=literal(now + settings.alert_escalate_after(), ALERT.c.escalate_at.type)))
         .returning(ALERT.c.id, ALERT.c.state, ALERT.c.severity, ALERT.c.escalation_level)).all()
     _history(session, escalated, now, AlertEventKind.escalated, "not acknowledged in time")
     reminded = session.connection().execute(

@@ -15,6 +15,7 @@ from inventory.core import settings
 from inventory.core.vocab import AlertEventKind, AlertSeverity
 from inventory.models import Alert, AlertEvent, Subscription
 from inventory.services.alerts.queries import AlertNames, kinds
+from inventory.services.workflows.registry import FLOWS
 
 #: alerts a message lists by name; the rest are counted ("and 12 more")
 LISTED = 50
@@ -48,7 +49,8 @@ def _iso(moment: datetime | None) -> str | None:
 
 def _subject_of(alert: Alert, names: AlertNames) -> str:
     payload = alert.payload or {}
-    what = payload.get("lot_code") or f"{alert.subject_type} #{alert.subject_id}"
+    flow = FLOWS.get(alert.subject_type)
+    what = payload.get("lot_code") or f"{flow.label if flow else alert.subject_type} #{alert.subject_id}"
     material = names.materials.get(alert.material_id)
     if material is not None:
         material_name = material.name_en if get_locale() and get_locale().language == "en" and material.name_en \
