@@ -10,7 +10,7 @@ def init_app(app: Flask) -> None:
     from inventory.api.alerts import alerts  # noqa: F401
     from inventory.api.stock import catalogue, exports, imports, lots, requests  # noqa: F401
     from inventory.api.system import health  # noqa: F401
-    from inventory.api.workflows import dispatches, inbox  # noqa: F401
+    from inventory.api.workflows import authorisations, dispatches, inbox, instructions, replenishments  # noqa: F401
     from inventory.api.blueprint import bp
     from inventory.extensions import csrf
 

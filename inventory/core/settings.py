@@ -39,6 +39,17 @@ def adjustment_window_days() -> int:
     return int(current_app.config.get("ADJUSTMENT_WINDOW_DAYS", 30))
 
 
+def replenishment_due_days() -> int:
+    """Days from a dispatch's completion by which its replenishment is due: the regulation says only "及时"
+    (reserve-materials-measures §四(二)); 90 days lets a bureau buy, and the bureau adjusts it per proposal."""
+    return int(current_app.config.get("REPLENISHMENT_DUE_DAYS", 90))
+
+
+def instruction_days() -> int:
+    """Days an enterprise has to execute an instruction when its dispatch names no later date (default 3)."""
+    return int(current_app.config.get("INSTRUCTION_DAYS", 3))
+
+
 def approval_waiting_days() -> int:
     """Working days a request may wait for its decider before ``approval_waiting`` alerts (default 2)."""
     return int(current_app.config.get("ALERT_APPROVAL_WAITING_DAYS", 2))

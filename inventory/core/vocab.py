@@ -145,6 +145,11 @@ class WorkflowAction(Vocabulary):
     execute = "execute", _l("execute")
     cancel = "cancel", _l("cancel"), "btn-outline-secondary"
     withdraw = "withdraw", _l("withdraw"), "btn-outline-secondary"
+    acknowledge = "acknowledge", _l("acknowledge"), "btn-primary"
+    refuse = "refuse", _l("refuse"), "btn-outline-danger"
+    complete = "complete", _l("complete"), "btn-success"
+    file = "file", _l("file"), "btn-primary"
+    confirm = "confirm", _l("confirm"), "btn-success"
 
 
 class Category(Vocabulary):
@@ -290,7 +295,9 @@ class DispatchTrigger(Vocabulary):
 
 class DispatchStatus(Vocabulary):
     """A dispatch plan: drafted, co-signed by the three proposers (会同: development and reform, finance and the
-    responsible reserve bureau, in any order: the status counts the signatures), approved by the government."""
+    responsible reserve bureau, in any order: the status counts the signatures), approved by the government,
+    executed through instructions to the enterprises, completed; an emergency dispatch goes from draft straight
+    to execution and is filed with the government after the work ends (docs/domain-rules.md, dispatch)."""
 
     draft = "draft", _l("Draft"), "text-bg-secondary"
     cosigning = "cosigning", _l("Awaiting co-signatures (0 of 3)"), "text-bg-warning"
@@ -298,6 +305,9 @@ class DispatchStatus(Vocabulary):
     cosigned_2 = "cosigned_2", _l("Co-signed (2 of 3)"), "text-bg-warning"
     cosigned = "cosigned", _l("Co-signed, awaiting government approval"), "text-bg-info"
     approved = "approved", _l("Approved"), "text-bg-success"
+    executing = "executing", _l("Instructions out, executing"), "text-bg-primary"
+    completed = "completed", _l("Completed"), "text-bg-success"
+    filed = "filed", _l("Filed with the government"), "text-bg-dark"
     cancelled = "cancelled", _l("Cancelled"), "text-bg-secondary"
 
     @classmethod
@@ -312,3 +322,50 @@ class DispatchParty(Vocabulary):
     ndrc = "ndrc", _l("Development and reform commission")
     finance = "finance", _l("Finance bureau")
     bureau = "bureau", _l("Responsible reserve bureau")
+
+
+class InstructionKind(Vocabulary):
+    """An instruction to a storage enterprise (入库/出库指令, reserve-materials-measures §六(二)10)."""
+
+    release = "release", _l("Release (out)")
+    receive = "receive", _l("Receive (in)")
+
+
+class InstructionStatus(Vocabulary):
+    """Issued by a bureau (or by an approved dispatch), acknowledged and executed by the enterprise, in part
+    or in full; refused with a reason; or called off by the bureau, keeping what was executed."""
+
+    issued = "issued", _l("Issued"), "text-bg-warning"
+    acknowledged = "acknowledged", _l("Acknowledged, executing"), "text-bg-info"
+    executed = "executed", _l("Executed"), "text-bg-success"
+    refused = "refused", _l("Refused"), "text-bg-danger"
+    cancelled = "cancelled", _l("Called off"), "text-bg-secondary"
+
+    @classmethod
+    def open(cls) -> tuple[InstructionStatus, ...]:
+        return (cls.issued, cls.acknowledged)
+
+
+class ReplenishmentStatus(Vocabulary):
+    """Bringing a reserve back to its plan scale after a dispatch or a scrap (reserve-materials-measures §四(二)):
+    proposed by the system, confirmed (or adjusted) by the bureau, fulfilled by receipts linked to it."""
+
+    proposed = "proposed", _l("Proposed"), "text-bg-warning"
+    confirmed = "confirmed", _l("Confirmed, awaiting receipts"), "text-bg-info"
+    fulfilled = "fulfilled", _l("Fulfilled"), "text-bg-success"
+
+
+class ViolationKind(Vocabulary):
+    """The ten violations of a storage enterprise (reserve-materials-measures §六(二) 1–10)."""
+
+    no_dedicated_storage = "no_dedicated_storage", _l("No dedicated store, keeper and account")
+    unqualified_receipt = "unqualified_receipt", _l("Received stock of unqualified quality")
+    loss_by_mismanagement = "loss_by_mismanagement", _l("Loss or marked quality decline by mismanagement")
+    no_safety_system = "no_safety_system", _l("No fire, theft and flood safety system or equipment")
+    obstructed_inspection = "obstructed_inspection", _l("Refused or obstructed an inspection")
+    false_quantity = "false_quantity", _l("Falsely reported or concealed quantities")
+    adulteration = "adulteration", _l("Adulterated or passed off inferior goods")
+    unauthorised_swap = "unauthorised_swap", _l("Swapped varieties or moved storage without approval")
+    price_arbitrage = "price_arbitrage", _l("Price arbitrage or fraudulent subsidies")
+    refused_instruction = "refused_instruction", _l("Refused to execute a receive or release instruction")
+

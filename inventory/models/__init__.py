@@ -13,7 +13,12 @@ from inventory.models.alerts import Alert, AlertEvent, Delivery, Silence, Subscr
 from inventory.models.audit import AuditEvent  # noqa: E402
 from inventory.models.catalogue import Material  # noqa: E402
 from inventory.models.counts import CountMismatch, StockCount, StockCountLine  # noqa: E402
-from inventory.models.dispatch import Dispatch, DispatchAllocation, DispatchLine  # noqa: E402
+from inventory.models.dispatch import (  # noqa: E402
+    Dispatch, DispatchAllocation, DispatchLine, DispatchRecovery, EmergencyAuthorisation,
+)
+from inventory.models.instructions import Instruction, InstructionLot  # noqa: E402
+from inventory.models.replenishment import Replenishment  # noqa: E402
+from inventory.models.violations import Violation  # noqa: E402
 from inventory.models.facility import Facility  # noqa: E402
 from inventory.models.idempotency import IdempotencyRecord  # noqa: E402
 from inventory.models.org import ApiToken, District, Organisation, User  # noqa: E402
@@ -25,7 +30,8 @@ from inventory.models.workflow import WorkflowStep  # noqa: E402
 
 __all__ = [
     "Adjustment", "Alert", "AlertEvent", "ApiToken", "AuditEvent", "CountMismatch", "Delivery", "District", "Facility", "Heartbeat",
-    "Dispatch", "DispatchAllocation", "DispatchLine",
+    "Dispatch", "DispatchAllocation", "DispatchLine", "DispatchRecovery", "EmergencyAuthorisation", "Instruction",
+    "InstructionLot", "Replenishment", "Violation",
     "IdempotencyRecord", "ImportJob", "Lot", "Material", "Movement", "Organisation", "Silence", "StockCount",
     "StockCountLine", "Subscription", "Transfer", "User", "WorkflowStep",
 ]

@@ -1,5 +1,6 @@
 """Dispatch plans (动用方案, reserve-materials-measures §四(一)): the plan, its lines and, once the government
-approves it, the lots each line is taken from."""
+approves it, the lots each line is taken from; the emergency authorisations that let a department dispatch at
+once (紧急调用), and what comes back unused (回收)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -51,6 +52,17 @@ class Dispatch(SQLModel, table=True):
     cancelled_by: int | None = Field(default=None, foreign_key="user.id")
     cancelled_at: datetime | None = timestamp_field()
     cancel_note: str = Field(default="", max_length=500)
+    emergency: bool = Field(default=False, description="紧急调用: executed at once under an authorisation")
+    authorisation_id: int | None = Field(default=None, foreign_key="emergency_authorisation.id")
+    executed_by: int | None = Field(default=None, foreign_key="user.id")
+    executed_at: datetime | None = timestamp_field()
+    completed_by: int | None = Field(default=None, foreign_key="user.id")
+    completed_at: datetime | None = timestamp_field()
+    work_ended_on: date | None = Field(default=None, description="when the emergency work ended")
+    filing_due_on: date | None = Field(default=None, index=True, description="work end + 20 days (§四(一))")
+    filed_by: int | None = Field(default=None, foreign_key="user.id")
+    filed_at: datetime | None = timestamp_field()
+    filing_reference: str = Field(default="", max_length=100)
     created_at: datetime = created_at_field()
 
 
@@ -85,3 +97,38 @@ class DispatchAllocation(SQLModel, table=True):
     lot_id: int = Field(foreign_key="lot.id", index=True)
     enterprise_id: int = Field(foreign_key="organisation.id", index=True)
     quantity: Decimal = Field(**QTY)
+
+
+class EmergencyAuthorisation(SQLModel, table=True):
+    """The government's authorisation of a department to dispatch at once and file afterwards (§四(一)),
+    recorded by an administrator with its reference and period; ``revoked_at`` ends it early."""
+
+    __tablename__ = "emergency_authorisation"
+    __table_args__ = (CheckConstraint("valid_until >= valid_from", name="period_ordered"),)
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    reference: str = Field(max_length=100)
+    valid_from: date
+    valid_until: date
+    note: str = Field(default="", max_length=500)
+    recorded_by: int = Field(foreign_key="user.id")
+    recorded_at: datetime = created_at_field()
+    revoked_by: int | None = Field(default=None, foreign_key="user.id")
+    revoked_at: datetime | None = timestamp_field()
+
+
+class DispatchRecovery(SQLModel, table=True):
+    """Stock delivered but not used, returned into a new lot of the enterprise it came from (回收, §一(三))."""
+
+    __tablename__ = "dispatch_recovery"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+    id: int | None = Field(default=None, primary_key=True)
+    dispatch_id: int = Field(foreign_key="dispatch.id", index=True)
+    material_id: int = Field(foreign_key="material.id")
+    enterprise_id: int = Field(foreign_key="organisation.id", index=True)
+    lot_id: int = Field(foreign_key="lot.id")
+    quantity: Decimal = Field(**QTY)
+    quality_result: str = Field(max_length=16)
+    note: str = Field(default="", max_length=500)
+    recorded_by: int = Field(foreign_key="user.id")
+    recorded_at: datetime = created_at_field()

@@ -51,7 +51,8 @@ class Lot(SQLModel, table=True):
 
 
 class Movement(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("lot_id", "seq"),)
+    #: (ref_type, ref_id): the movements carrying out one instruction, dispatch or request, read per row
+    __table_args__ = (UniqueConstraint("lot_id", "seq"), Index("ix_movement_ref", "ref_type", "ref_id"))
     id: int | None = Field(default=None, primary_key=True)
     lot_id: int = Field(foreign_key="lot.id")
     seq: int = Field(description="1, 2, … within the lot")

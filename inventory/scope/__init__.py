@@ -11,7 +11,7 @@ from __future__ import annotations
 from inventory.scope import accounts, alerts, dispatch, stock
 from inventory.scope.alerts import alert_filter, alerts_query, subscriber_sees, visible_alert
 from inventory.scope.accounts import audit_query, organisations_query, users_query
-from inventory.scope.dispatch import dispatches_query, visible_dispatch
+from inventory.scope.dispatch import dispatches_query, visible_dispatch, visible_instruction, visible_replenishment
 from inventory.scope.rules import (
     ALL_ROLES, BUREAU_ROLES, CITY_WIDE_ROLES, ENTERPRISE_ROLES, PERMISSIONS, can, declare_permissions,
     enterprise_rows_query, org_kind, remember_org_kind, remit_materials, require, sees_whole_city, stock_reach,
@@ -26,6 +26,7 @@ for _domain in (accounts, stock, alerts, dispatch):
 
 __all__ = [
     "alert_filter", "alerts_query", "subscriber_sees", "visible_alert", "dispatches_query", "visible_dispatch",
+    "visible_instruction", "visible_replenishment",
     "ALL_ROLES", "BUREAU_ROLES", "CITY_WIDE_ROLES", "ENTERPRISE_ROLES", "PERMISSIONS", "audit_query", "can",
     "enterprise_rows_query", "facilities_query", "lot_filter", "lots_query", "materials_query",
     "may_change_material", "org_kind", "organisations_query", "remember_org_kind", "remit_materials", "require",

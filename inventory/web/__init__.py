@@ -11,10 +11,11 @@ def init_app(app: Flask) -> None:
     from inventory.web.audit import events
     from inventory.web.stock import catalogue, counts, display, entry, exports, facilities, imports, lots, summary
     from inventory.web.system import health
-    from inventory.web.workflows import dispatches, inbox
+    from inventory.web.workflows import authorisations, dispatches, inbox, instructions, replenishments
 
     for module in (auth, main, profile, admin, catalogue, imports, exports, lots, entry, summary,
-                   facilities, counts, inbox, dispatches, events, health, alerts):
+                   facilities, counts, inbox, dispatches, instructions, replenishments, authorisations, events, health,
+                   alerts):
         app.register_blueprint(module.bp)
     errors.register(app)
     main.register_template_helpers(app)

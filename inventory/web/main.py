@@ -52,6 +52,8 @@ NAVIGATION: list[tuple[LazyString, list[NavEntry]]] = [
         NavEntry("stock_entry.fefo_issue", _l("Issue (FEFO)"), "lot", "issue"),
         NavEntry("counts.index", _l("Physical counts"), "count", "open"),
         NavEntry("dispatches.index", _l("Dispatches"), "dispatch", "view"),
+        NavEntry("instructions.index", _l("Instructions"), "instruction", "view"),
+        NavEntry("replenishments.index", _l("Replenishments"), "replenishment", "view"),
         NavEntry("imports.new", _l("Import receipts"), "import", "run"),
     ]),
     (_l("Alerts"), [
@@ -73,6 +75,7 @@ NAVIGATION: list[tuple[LazyString, list[NavEntry]]] = [
         NavEntry("admin.organisations", _l("Organisations"), "organisation", "view", ("create", "organisation")),
         NavEntry("admin.users", _l("Users"), "user", "view", ("create", "user")),
         NavEntry("admin.districts", _l("Districts"), "district", "view", ("update", "district")),
+        NavEntry("authorisations.index", _l("Emergency authorisations"), "emergency_authorisation", "record"),
         NavEntry("system.health", _l("System health"), "system", "view"),
     ]),
 ]

@@ -54,3 +54,48 @@ def test_officer_drafts_and_submits_a_coordinator_co_signs_and_the_order_prints(
     assert page.is_visible("#order-not-approved")
     page.emulate_media(media="print")
     assert not page.is_visible("#order-toolbar"), "the toolbar is not printed"
+
+
+def test_government_approves_the_enterprise_executes_and_the_bureau_completes(page, live_server, app, db):
+    """After the co-signatures: the government's approval sends the instruction, the grain clerk finds it in the
+    inbox, acknowledges and executes it first expiry first out, and the bureau's officer completes the dispatch."""
+    from tests.workflows import dispatching
+
+    with app.test_request_context("/"):
+        row = dispatching.cosigned(db)
+    dispatch_url = f"{live_server}/dispatches/{row.id}"
+
+    log_in(page, live_server, "gov")
+    page.goto(dispatch_url)
+    page.wait_for_selector("#allocation-preview")
+    page.fill("#approve-note", "同意动用")
+    page.click("#dispatch-approve-form [type=submit]")
+    page.wait_for_selector("#dispatch-status .badge[data-status=executing]")
+    assert page.locator("#dispatch-instructions tr[data-instruction-status=issued]").count() == 1
+
+    page.context.clear_cookies()
+    log_in(page, live_server, "clerk")
+    page.goto(f"{live_server}/inbox/")
+    page.click("#waiting-instruction a[href^='/instructions/']")
+    page.wait_for_selector("#instruction-heading")
+    assert page.get_attribute("#instruction-status .badge", "data-status") == "issued"
+    assert page.locator("#instruction-lots tr[data-lot-code='WH-2024-001']").count() == 1
+    page.click("#instruction-acknowledge-form [type=submit]")
+    page.wait_for_selector("#instruction-status .badge[data-status=acknowledged]")
+    page.fill("#execute-note", "一次出清")
+    page.click("#instruction-execute-form [type=submit]")
+    page.wait_for_selector("#instruction-status .badge[data-status=executed]")
+    assert page.get_attribute("#instruction-executed progress", "value") == "100"
+    assert page.locator("#instruction-executions tbody tr[data-movement-id]").count() == 1
+    assert page.locator("#instruction-actions").count() == 0
+
+    page.context.clear_cookies()
+    log_in(page, live_server, "officer")
+    page.goto(dispatch_url)
+    page.wait_for_selector("#dispatch-instructions tr[data-instruction-status=executed]")
+    page.fill("#complete-note", "出库完毕")
+    page.click("#dispatch-complete-form [type=submit]")
+    page.wait_for_selector("#dispatch-status .badge[data-status=completed]")
+    assert page.locator("#dispatch-replenishments tbody tr").count() == 1
+    steps = page.locator("#dispatch-timeline tbody tr").evaluate_all("rows => rows.map(r => r.dataset.step)")
+    assert steps[-3:] == ["approve", "execute", "complete"]

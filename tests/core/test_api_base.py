@@ -211,11 +211,13 @@ def test_query_parameters_and_action_names_are_declared(client):
                if "action" in params and params["action"]["in"] == "path"}
     # the actions people take in each registered flow, so a flow's new action is documented with it
     people = {name: sorted({t.action for t in FLOWS[name].transitions if t.roles})
-              for name in ("transfer", "adjustment", "count", "dispatch")}
+              for name in ("transfer", "adjustment", "count", "dispatch", "instruction", "replenishment")}
     assert actions == {"/api/v1/transfers/{transfer_id}/actions/{action}": people["transfer"],
                        "/api/v1/adjustments/{adjustment_id}/actions/{action}": people["adjustment"],
                        "/api/v1/counts/{count_id}/actions/{action}": people["count"],
-                       "/api/v1/dispatches/{dispatch_id}/actions/{action}": people["dispatch"]}
+                       "/api/v1/dispatches/{dispatch_id}/actions/{action}": people["dispatch"],
+                       "/api/v1/instructions/{instruction_id}/actions/{action}": people["instruction"],
+                       "/api/v1/replenishments/{replenishment_id}/actions/{action}": people["replenishment"]}
     assert {"approve", "reject"} <= set(people["transfer"]) and {"submit", "approve"} <= set(people["count"])
 
 

@@ -36,7 +36,7 @@ def at(api, status: str) -> dict:
     row = act(api, row, "officer", "submit")
     for signer in SIGNERS[:{"cosigning": 0, "cosigned_1": 1, "cosigned_2": 2}.get(status, 3)]:
         row = act(api, row, signer, "approve")
-    return act(api, row, "gov", "approve") if status == "approved" else row
+    return act(api, row, "gov", "approve") if status == "executing" else row
 
 
 @pytest.fixture
@@ -69,8 +69,10 @@ def test_the_normal_path_over_http_as_the_five_roles(api, db):
     assert sum(Decimal(a["quantity"]) for a in proposed) == Decimal(300)
     assert count_rows(db, DispatchAllocation) == 0, "the proposal writes nothing"
     row = act(api, row, "gov", "approve", note="同意动用")
-    assert (row["status"], row["approved_by"], row["approval_note"]) == (
-        "approved", user_named(db, "gov").id, "同意动用")
+    assert (row["status"], row["approved_by"], row["approval_note"], row["executed_by"]) == (
+        "executing", user_named(db, "gov").id, "同意动用", user_named(db, "gov").id)
+    assert [(i["enterprise"], i["material"], i["quantity"], i["status"]) for i in row["instructions"]] == [
+        ("ENT-GRAIN", "WHEAT", "300.000", "issued")], "approval sends the release instruction at once"
     assert [(a["lot_id"], a["quantity"]) for a in row["allocations"]] == [
         (a["lot_id"], a["quantity"]) for a in proposed]
     assert [(s["action"], s["from_status"], s["to_status"], s["actor_id"], s["org_id"]) for s in row["timeline"]] == [
@@ -79,11 +81,13 @@ def test_the_normal_path_over_http_as_the_five_roles(api, db):
         ("approve", "cosigning", "cosigned_1", user_named(db, "coordinator").id, org_coded(db, "CO-NDRC").id),
         ("approve", "cosigned_1", "cosigned_2", user_named(db, "finance").id, org_coded(db, "CO-FIN").id),
         ("approve", "cosigned_2", "cosigned", user_named(db, "approver").id, org_coded(db, "BUR-GRAIN").id),
-        ("approve", "cosigned", "approved", user_named(db, "gov").id, org_coded(db, "GOV").id)]
+        ("approve", "cosigned", "approved", user_named(db, "gov").id, org_coded(db, "GOV").id),
+        ("execute", "approved", "executing", user_named(db, "gov").id, org_coded(db, "GOV").id)]
     audited = db.exec(select(AuditEvent.action).where(AuditEvent.entity == "dispatch",
                                                       AuditEvent.entity_id == str(row["id"]))
                       .order_by(AuditEvent.id)).all()
-    assert audited == ["dispatch.draft", "dispatch.submit", *["dispatch.approve"] * 4, "dispatch.allocate"]
+    assert audited == ["dispatch.draft", "dispatch.submit", *["dispatch.approve"] * 4, "dispatch.allocate",
+                       "dispatch.execute"]
     assert api("gov").get(f"/dispatches/{row['id']}").get_json() == row
 
 
@@ -119,7 +123,7 @@ def test_a_rejection_needs_a_reason_and_returns_the_plan_to_draft(api, db):
 
 @pytest.mark.parametrize(("status", "username", "action"), [
     ("draft", "approver", "approve"), ("draft", "gov", "approve"), ("cosigning", "officer", "submit"),
-    ("cosigned", "officer", "cancel"), ("approved", "gov", "approve"), ("approved", "gov", "reject"),
+    ("cosigned", "officer", "cancel"), ("executing", "gov", "approve"), ("executing", "gov", "reject"),
     ("cancelled", "officer", "submit"), ("cosigned_1", "coordinator", "approve")])
 def test_steps_the_status_does_not_allow_are_409(api, db, status, username, action):
     row = at(api, status)
@@ -176,7 +180,8 @@ def test_bad_input_names_the_fields_and_writes_nothing(api, db):
     error = assert_error(api("officer").post(f"/dispatches/{row['id']}/actions/submit", json={}),
                          422, "validation_error")
     assert set(error["fields"]) == {"trigger", "transport", "lines[0].unit_price"}
-    assert_error(api("officer").post(f"/dispatches/{row['id']}/actions/execute", json={}), 422, "validation_error")
+    assert_error(api("officer").post(f"/dispatches/{row['id']}/actions/execute", json={}), 409, "illegal_transition")
+    assert_error(api("officer").post(f"/dispatches/{row['id']}/actions/fly", json={}), 422, "validation_error")
     assert api("officer").get(f"/dispatches/{row['id']}").get_json()["status"] == "draft"
 
 

@@ -74,16 +74,17 @@ def test_a_plan_is_co_signed_by_the_three_in_any_order_then_approved(db, order):
         user_named(db, "coordinator").id, user_named(db, "finance").id, user_named(db, "approver").id)
     row = act(db, row, "gov", "approve", note="同意动用")
     row = reloaded(db, row)
-    assert (row.status, row.approved_by, row.approval_note) == ("approved", user_named(db, "gov").id, "同意动用")
+    assert (row.status, row.approved_by, row.approval_note) == ("executing", user_named(db, "gov").id, "同意动用")
     roles = {"coordinator": "coordinator", "finance": "coordinator", "approver": "bureau_approver"}
     assert steps(db, row) == [
         ("request", None, "draft", "bureau_officer"), ("submit", "draft", "cosigning", "bureau_officer"),
         ("approve", "cosigning", "cosigned_1", roles[order[0]]),
         ("approve", "cosigned_1", "cosigned_2", roles[order[1]]),
         ("approve", "cosigned_2", "cosigned", roles[order[2]]),
-        ("approve", "cosigned", "approved", "government_approver")]
+        ("approve", "cosigned", "approved", "government_approver"),
+        ("execute", "approved", "executing", "government_approver")]
     assert audited(db, row) == ["dispatch.draft", "dispatch.submit", "dispatch.approve", "dispatch.approve",
-                                "dispatch.approve", "dispatch.approve", "dispatch.allocate"]
+                                "dispatch.approve", "dispatch.approve", "dispatch.allocate", "dispatch.execute"]
     assert sum(a.quantity for a in db.exec(select(DispatchAllocation))) == Decimal("300")
     assert count_rows(db, Movement) == movements, "approval plans the stock; the instructions move it"
 
@@ -204,7 +205,7 @@ def _at(db, status: str) -> Dispatch:
     row = submitted(db)
     for signer in SIGNERS[:{"cosigning": 0, "cosigned_1": 1, "cosigned_2": 2}.get(status, 3)]:
         row = act(db, row, signer, "approve")
-    return act(db, row, "gov", "approve") if status == "approved" else row
+    return act(db, row, "gov", "approve") if status == "executing" else row
 
 
 FORBIDDEN_STEPS = [
@@ -212,8 +213,10 @@ FORBIDDEN_STEPS = [
     ("cosigning", "officer", "submit"), ("cosigning", "officer", "cancel"),
     ("cosigned_1", "officer", "submit"), ("cosigned_2", "officer", "cancel"),
     ("cosigned", "officer", "submit"), ("cosigned", "officer", "cancel"),
-    ("approved", "gov", "approve"), ("approved", "gov", "reject"), ("approved", "approver", "approve"),
-    ("approved", "officer", "submit"), ("approved", "officer", "cancel"),
+    ("executing", "gov", "approve"), ("executing", "gov", "reject"), ("executing", "approver", "approve"),
+    ("executing", "officer", "submit"), ("executing", "officer", "cancel"), ("executing", "officer", "file"),
+    # a plan of the normal path is not executed at once, nor filed
+    ("draft", "officer", "execute"), ("cosigned", "officer", "execute"),
     ("cancelled", "officer", "submit"), ("cancelled", "approver", "approve"), ("cancelled", "officer", "cancel"),
     # a party that has signed does not sign again
     ("cosigned_1", "coordinator", "approve"), ("cosigned_2", "finance", "approve"),
@@ -287,7 +290,7 @@ def test_whoever_signed_does_not_also_approve_for_the_government(db):
     db.commit()
     error = refused(db, row, "finance", "approve")
     assert isinstance(error, Forbidden) and "twice" in error.message
-    assert act(db, row, "gov", "approve").status == "approved"
+    assert act(db, row, "gov", "approve").status == "executing"
 
 
 @pytest.mark.parametrize(("status", "rejecter"), [
@@ -311,7 +314,7 @@ def test_a_rejection_with_a_reason_returns_the_plan_to_draft_keeping_its_history
     row = act(db, row, "officer", "submit")
     for signer in SIGNERS:
         row = act(db, row, signer, "approve")
-    assert act(db, row, "gov", "approve").status == "approved"
+    assert act(db, row, "gov", "approve").status == "executing"
 
 
 def test_the_inbox_lists_the_plan_to_those_who_sign_then_to_the_government(db):

@@ -89,7 +89,7 @@ def test_approval_is_refused_when_available_stock_cannot_cover_a_line(db, bazhou
     assert caught.value.code == "insufficient_stock" and "7,800.5" in caught.value.message
     assert db.get(Dispatch, row.id).status == "cosigned"
     assert count_rows(db, DispatchAllocation) == 0 and count_rows(db, WorkflowStep) == steps
-    assert act(db, cosigned(db, wheat_plan(quantity="7800.5")), "gov", "approve").status == "approved"
+    assert act(db, cosigned(db, wheat_plan(quantity="7800.5")), "gov", "approve").status == "executing"
 
 
 def test_stock_allocated_to_an_approved_plan_is_not_allocated_again(db):

@@ -12,7 +12,10 @@ import pytest
 from sqlmodel import select
 
 from inventory.core.clock import business_today
-from inventory.models import AuditEvent, Dispatch, DispatchAllocation, DispatchLine, WorkflowStep
+from inventory.models import (
+    AuditEvent, Dispatch, DispatchAllocation, DispatchLine, DispatchRecovery, EmergencyAuthorisation, Instruction, Lot,
+    Replenishment, WorkflowStep,
+)
 from tests.helpers import count_rows, org_coded, user_named
 
 ACTION_FORMS = ("dispatch-submit-form", "dispatch-approve-form", "dispatch-reject-form", "dispatch-cancel-form")
@@ -95,7 +98,7 @@ def cosigned(login_as, db, submitted) -> Dispatch:
 @pytest.fixture
 def approved(login_as, db, cosigned) -> Dispatch:
     assert step(login_as("gov"), cosigned, "approve", "同意动用").status_code == 302
-    assert the_dispatch(db).status == "approved"
+    assert the_dispatch(db).status == "executing", "approval sends the instructions out at once"
     return the_dispatch(db)
 
 
@@ -131,10 +134,10 @@ def test_the_chain_through_the_pages_from_draft_to_approval(login_as, db, englis
     page = text(gov.get(f"/dispatches/{drafted.id}"))
     assert offered(page) == {"dispatch-approve-form", "dispatch-reject-form"}
     assert 'id="allocation-preview"' in page and "Approve the dispatch" in page
-    assert "approved and its stock allocated" in text(gov.post(f"/dispatches/{drafted.id}/approve",
-                                                               data={"approve-note": "同意动用"}, follow_redirects=True))
+    assert "its instructions sent" in text(gov.post(f"/dispatches/{drafted.id}/approve",
+                                                    data={"approve-note": "同意动用"}, follow_redirects=True))
     row = the_dispatch(db)
-    assert (row.status, row.approval_note) == ("approved", "同意动用")
+    assert (row.status, row.approval_note) == ("executing", "同意动用")
     allocations = db.exec(select(DispatchAllocation).where(DispatchAllocation.dispatch_id == row.id)).all()
     assert sum(a.quantity for a in allocations) == Decimal("300")
 
@@ -145,7 +148,8 @@ def test_the_chain_through_the_pages_from_draft_to_approval(login_as, db, englis
         assert user_named(db, username).display_name in signatures
     timeline = page.split('id="dispatch-timeline"')[1].split("</table>")[0]
     assert re.findall(r'data-step="(\w+)"', timeline) == ["request", "submit", "approve", "approve", "approve",
-                                                          "approve"]
+                                                          "approve", "execute"]
+    assert 'id="dispatch-instructions"' in page and "data-instruction-status=\"issued\"" in page
     for code in ("BUR-GRAIN", "CO-FIN", "CO-NDRC", "GOV"):
         assert org_coded(db, code).name in timeline
     assert "finance 同意" in timeline and "同意动用" in timeline
@@ -308,7 +312,8 @@ def test_the_printed_order_is_chinese_a4_and_carries_the_signatures(login_as, db
     signatures = page.split('id="dispatch-signatures"')[1].split("</table>")[0]
     assert all(user_named(db, name).display_name in signatures for name in ("coordinator", "finance", "approver",
                                                                              "gov"))
-    assert len(re.findall(r'data-step="', page.split('id="dispatch-timeline"')[1])) == 6
+    assert len(re.findall(r'data-step="', page.split('id="dispatch-timeline"')[1])) == 7
+    assert 'id="dispatch-instructions"' in page, "the order lists the instructions sent"
     assert "<script" not in page and "style=" not in page, "the Content-Security-Policy allows no inline code"
 
 
@@ -318,3 +323,207 @@ def test_a_draft_prints_as_not_valid(login_as, drafted):
 
 def test_the_inbox_entry_leads_to_the_dispatch_page(login_as, submitted):
     assert f'href="/dispatches/{submitted.id}"' in text(login_as("coordinator").get("/inbox/"))
+
+
+# -- emergency dispatch (紧急调用), recovery, filing ------------------------------------------------------------
+
+
+def emergency_data(**overrides) -> dict[str, str]:
+    """An emergency plan of the emergency-management bureau: 100 relief tents for Sanhe, at once."""
+    return plan_data(**{"lines-0-material": "TENT", "lines-0-quantity": "100", "lines-0-unit_price": "1500",
+                        "district": "sanhe", "address": "三河市燕郊安置点", "emergency": "y", **overrides})
+
+
+@pytest.fixture
+def emergency_draft(login_as, db) -> Dispatch:
+    response = login_as("emofficer").post("/dispatches/new", data=emergency_data())
+    assert response.status_code == 302
+    row = the_dispatch(db)
+    assert row.emergency and row.status == "draft"
+    return row
+
+
+@pytest.fixture
+def emergency_executing(login_as, db, emergency_draft) -> Dispatch:
+    assert login_as("emofficer").post(f"/dispatches/{emergency_draft.id}/execute").status_code == 302
+    row = the_dispatch(db)
+    assert row.status == "executing"
+    return row
+
+
+def relief_instruction(db, row: Dispatch) -> Instruction:
+    db.expire_all()
+    return db.exec(select(Instruction).where(Instruction.dispatch_id == row.id)).one()
+
+
+def test_only_an_authorised_organisation_is_offered_the_emergency_choice(login_as, db):
+    assert 'id="emergency-choice"' in text(login_as("emofficer").get("/dispatches/new"))
+    officer = login_as("officer")
+    assert 'id="emergency-choice"' not in text(officer.get("/dispatches/new"))
+    assert officer.post("/dispatches/new", data=plan_data(emergency="y")).status_code == 302
+    assert the_dispatch(db).emergency is False, "the choice is not offered, so not taken"
+
+
+def test_an_emergency_plan_is_executed_at_once_and_instructs_the_enterprise(login_as, db, english, emergency_draft):
+    emofficer = login_as("emofficer")
+    page = text(emofficer.get(f"/dispatches/{emergency_draft.id}"))
+    assert 'id="dispatch-emergency"' in page and offered(page) == {"dispatch-cancel-form"}
+    assert 'id="dispatch-execute-form"' in page and 'id="dispatch-submit-form"' not in page
+    done = emofficer.post(f"/dispatches/{emergency_draft.id}/execute", follow_redirects=True)
+    assert "executing" in text(done)
+    row = the_dispatch(db)
+    assert (row.status, row.authorisation_id is not None) == ("executing", True)
+    page = text(emofficer.get(f"/dispatches/{row.id}"))
+    assert "廊政办字〔2026〕18号" in page.split('id="dispatch-authorisation"')[1].split("</div>")[0]
+    instruction = relief_instruction(db, row)
+    assert (instruction.kind, instruction.quantity) == ("release", Decimal("100"))
+    assert f'href="/instructions/{instruction.id}"' in page.split('id="dispatch-instructions"')[1]
+    assert 'id="dispatch-complete-form"' not in page, "not offered while an instruction is open"
+    before = trail(db)
+    refused = emofficer.post(f"/dispatches/{row.id}/complete", data={"complete-work_ended_on":
+                                                                      business_today().isoformat()})
+    assert refused.status_code == 422 and "still open" in text(refused)
+    assert (the_dispatch(db).status, trail(db)) == ("executing", before)
+
+
+def test_the_enterprise_executes_recovers_and_the_bureau_completes_and_files(login_as, db, english,
+                                                                             emergency_executing):
+    row = emergency_executing
+    instruction = relief_instruction(db, row)
+    relief = login_as("reliefclerk")
+    assert relief.post(f"/instructions/{instruction.id}/acknowledge").status_code == 302
+    assert relief.post(f"/instructions/{instruction.id}/execute", data={}).status_code == 302
+    assert relief_instruction(db, row).status == "executed"
+
+    page = text(relief.get(f"/dispatches/{row.id}"))
+    assert 'id="dispatch-recover-form"' in page and '<option value="RL-01">' in page
+    recovery = {"recover-material": "TENT", "recover-facility": "RL-01", "recover-lot_code": "TENT-REC-01",
+                "recover-quantity": "10", "recover-inspection_result": "passed", "recover-note": "未使用"}
+    before = (trail(db), count_rows(db, DispatchRecovery), count_rows(db, Lot))
+    for bad in ({"recover-quantity": "100.001"}, {"recover-quantity": "abc"}, {"recover-lot_code": ""},
+                {"recover-facility": "GR-01"}):
+        response = relief.post(f"/dispatches/{row.id}/recover", data={**recovery, **bad})
+        assert response.status_code == 422, bad
+    assert (trail(db), count_rows(db, DispatchRecovery), count_rows(db, Lot)) == before
+    assert login_as("coldclerk").post(f"/dispatches/{row.id}/recover", data=recovery).status_code == 404
+    relief = login_as("reliefclerk")
+    assert relief.post(f"/dispatches/{row.id}/recover", data=recovery).status_code == 302
+    assert count_rows(db, DispatchRecovery) == before[1] + 1
+    assert 'data-recovery-id="' in text(relief.get(f"/dispatches/{row.id}"))
+
+    emofficer = login_as("emofficer")
+    before = trail(db)
+    for bad in ({}, {"complete-work_ended_on": (business_today() + timedelta(days=1)).isoformat()},
+                {"complete-work_ended_on": "yesterday"}):
+        response = emofficer.post(f"/dispatches/{row.id}/complete", data=bad)
+        assert response.status_code == 422, bad
+        assert field_errors(text(response), "complete-work_ended_on") or "Work ended on" in text(response), bad
+    assert (the_dispatch(db).status, trail(db)) == ("executing", before)
+    today = business_today()
+    assert emofficer.post(f"/dispatches/{row.id}/complete",
+                          data={"complete-work_ended_on": today.isoformat()}).status_code == 302
+    row = the_dispatch(db)
+    assert (row.status, row.work_ended_on, row.filing_due_on) == ("completed", today, today + timedelta(days=20))
+    page = text(emofficer.get(f"/dispatches/{row.id}"))
+    assert f'data-overdue="no">{(today + timedelta(days=20)).isoformat()}' in page
+    assert len(re.findall(r"<li>", page.split('id="filing-items"')[1].split("</ol>")[0])) == 5
+    replenishment = db.exec(select(Replenishment).where(Replenishment.dispatch_id == row.id)).one()
+    assert replenishment.quantity == Decimal("90"), "released less recovered"
+    assert f'href="/replenishments/{replenishment.id}"' in page
+
+    assert login_as("officer").post(f"/dispatches/{row.id}/file", data={"file-reference": "x"}).status_code == 404
+    emofficer = login_as("emofficer")
+    before = trail(db)
+    empty = emofficer.post(f"/dispatches/{row.id}/file", data={"file-reference": ""})
+    assert empty.status_code == 422 and field_errors(text(empty), "file-reference")
+    assert (the_dispatch(db).status, trail(db)) == ("completed", before)
+    assert emofficer.post(f"/dispatches/{row.id}/file",
+                          data={"file-reference": "廊应急备〔2026〕3号"}).status_code == 302
+    row = the_dispatch(db)
+    assert (row.status, row.filing_reference) == ("filed", "廊应急备〔2026〕3号")
+    assert 'id="filing-reference"' in text(emofficer.get(f"/dispatches/{row.id}"))
+    printed = text(emofficer.get(f"/dispatches/{row.id}/print"))
+    assert 'id="order-filing"' in printed and "廊应急备〔2026〕3号" in printed and 'id="order-emergency"' in printed
+    assert 'id="dispatch-instructions"' in printed and "style=" not in printed
+
+
+def test_an_overdue_filing_shows_red(login_as, db, emergency_executing):
+    row = emergency_executing
+    instruction = relief_instruction(db, row)
+    relief = login_as("reliefclerk")
+    assert relief.post(f"/instructions/{instruction.id}/acknowledge").status_code == 302
+    assert relief.post(f"/instructions/{instruction.id}/execute", data={}).status_code == 302
+    assert login_as("emofficer").post(f"/dispatches/{row.id}/complete", data={
+        "complete-work_ended_on": business_today().isoformat()}).status_code == 302
+    stored = the_dispatch(db)
+    stored.filing_due_on = business_today() - timedelta(days=1)
+    db.add(stored)
+    db.commit()
+    page = text(login_as("emofficer").get(f"/dispatches/{row.id}"))
+    assert 'class="text-danger" data-overdue="yes"' in page
+
+
+# -- the administrators' emergency authorisations ------------------------------------------------------------
+
+
+def authorisation_data(**overrides) -> dict[str, str]:
+    today = business_today()
+    data = {"org": "CO-NDRC", "reference": "廊政办字〔2026〕30号", "valid_from": today.isoformat(),
+            "valid_until": (today + timedelta(days=90)).isoformat(), "note": "价格异常波动应急"}
+    data.update(overrides)
+    return data
+
+
+def test_an_administrator_records_and_revokes_authorisations(login_as, db, english):
+    admin = login_as("admin")
+    page = text(admin.get("/admin/emergency-authorisations/"))
+    assert "廊政办字〔2026〕18号" in page and 'id="authorisation-form"' in page
+    assert 'href="/admin/emergency-authorisations/"' in text(admin.get("/"))
+    before = count_rows(db, EmergencyAuthorisation), count_rows(db, AuditEvent)
+    for bad, field in (({"org": "ENT-GRAIN"}, "org"), ({"reference": ""}, "reference"),
+                       ({"valid_until": (business_today() - timedelta(days=1)).isoformat()}, "valid_until"),
+                       ({"valid_from": "soon"}, "valid_from")):
+        response = admin.post("/admin/emergency-authorisations/", data=authorisation_data(**bad))
+        assert response.status_code == 422, bad
+        assert field_errors(text(response), field), bad
+    assert (count_rows(db, EmergencyAuthorisation), count_rows(db, AuditEvent)) == before
+    assert admin.post("/admin/emergency-authorisations/", data=authorisation_data()).status_code == 302
+    made = db.exec(select(EmergencyAuthorisation).order_by(EmergencyAuthorisation.id.desc())).first()
+    assert made.reference == "廊政办字〔2026〕30号"
+    assert 'id="emergency-choice"' in text(login_as("coordinator").get("/dispatches/new"))
+
+    admin = login_as("admin")
+    demo = db.exec(select(EmergencyAuthorisation).where(
+        EmergencyAuthorisation.reference == "廊政办字〔2026〕18号")).one()
+    assert admin.post(f"/admin/emergency-authorisations/{demo.id}/revoke").status_code == 302
+    db.expire_all()
+    assert db.get(EmergencyAuthorisation, demo.id).revoked_at is not None
+    before = count_rows(db, AuditEvent)
+    assert admin.post(f"/admin/emergency-authorisations/{demo.id}/revoke").status_code == 422
+    assert count_rows(db, AuditEvent) == before
+    assert 'id="emergency-choice"' not in text(login_as("emofficer").get("/dispatches/new"))
+
+
+def test_only_administrators_record_authorisations(login_as, db):
+    demo = db.exec(select(EmergencyAuthorisation)).first()
+    for username in ("gov", "emofficer"):
+        client = login_as(username)
+        page = text(client.get("/admin/emergency-authorisations/"))
+        assert "廊政办字〔2026〕18号" in page and 'id="authorisation-form"' not in page
+        assert client.post("/admin/emergency-authorisations/", data=authorisation_data()).status_code == 403
+        assert client.post(f"/admin/emergency-authorisations/{demo.id}/revoke").status_code == 403
+    for username in ("clerk", "blood"):
+        assert login_as(username).get("/admin/emergency-authorisations/").status_code == 403
+    db.expire_all()
+    assert db.get(EmergencyAuthorisation, demo.id).revoked_at is None
+
+
+def test_an_incomplete_emergency_plan_is_not_executed(login_as, db, english):
+    emofficer = login_as("emofficer")
+    assert emofficer.post("/dispatches/new", data={"trigger": "emergency", "emergency": "y"}).status_code == 302
+    row = the_dispatch(db)
+    assert row.emergency
+    before = trail(db), count_rows(db, Instruction)
+    refused = emofficer.post(f"/dispatches/{row.id}/execute", follow_redirects=True)
+    assert refused.status_code == 422 and "Transport arrangement" in text(refused)
+    assert (the_dispatch(db).status, (trail(db), count_rows(db, Instruction))) == ("draft", before)

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
+
+from inventory.core.clock import business_today
 
 from sqlmodel import select
 
@@ -72,5 +75,49 @@ def cosigning_dispatch(api, db) -> Waiting:
     return Waiting(made["id"], f"/dispatches/{made['id']}", "approve", "approver", posts=False, requester="officer")
 
 
+def issued_instruction(api, db) -> Waiting:
+    """The grain bureau's own release instruction: 10 t of wheat from ENT-GRAIN, its lots proposed first expiry
+    first out; the enterprise's clerk acknowledges it."""
+    response = api("officer").post("/instructions", json={
+        "kind": "release", "enterprise": "ENT-GRAIN", "material": "WHEAT", "quantity": "10",
+        "deadline": (business_today() + timedelta(days=7)).isoformat(), "reason": "轮换出库"})
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    return Waiting(body["id"], f"/instructions/{body['id']}", "acknowledge", "clerk", posts=False,
+                   requester="officer")
+
+
+def executing_dispatch(api, db, quantity: str = "300") -> dict:
+    """The wheat plan through the whole chain over the API: drafted and submitted by the grain bureau's officer,
+    co-signed by the two coordinators and the bureau's approver, approved by the government (its release
+    instructions go out at once)."""
+    made = api("officer").post("/dispatches", json=wheat_plan_json(lines=[
+        {"material": "WHEAT", "quantity": quantity, "unit_price": "2800"}])).get_json()
+    path = f"/dispatches/{made['id']}/actions"
+    for username, action in (("officer", "submit"), ("coordinator", "approve"), ("finance", "approve"),
+                             ("approver", "approve"), ("gov", "approve")):
+        response = api(username).post(f"{path}/{action}", json={})
+        assert response.status_code == 200, (username, action, response.get_json())
+    body = response.get_json()
+    assert body["status"] == "executing", body
+    return body
+
+
+def proposed_replenishment(api, db) -> Waiting:
+    """A 20 t wheat dispatch executed by ENT-GRAIN's clerk and completed by the officer: the replenishment it
+    proposes waits for the grain bureau's approver."""
+    plan = executing_dispatch(api, db, "20")
+    for instruction in plan["instructions"]:
+        path = f"/instructions/{instruction['id']}"
+        assert api("clerk").post(f"{path}/actions/acknowledge", json={}).status_code == 200
+        assert api("clerk").post(f"{path}/executions", json={}).status_code == 201
+    done = api("officer").post(f"/dispatches/{plan['id']}/actions/complete", json={})
+    assert done.status_code == 200, done.get_json()
+    row = done.get_json()["replenishments"][0]
+    return Waiting(row["id"], f"/replenishments/{row['id']}", "confirm", "approver", posts=False,
+                   requester="officer")
+
+
 MAKERS: dict[str, Callable] = {"transfer": pending_transfer, "adjustment": pending_adjustment,
-                               "count": submitted_count, "dispatch": cosigning_dispatch}
+                               "count": submitted_count, "dispatch": cosigning_dispatch,
+                               "instruction": issued_instruction, "replenishment": proposed_replenishment}

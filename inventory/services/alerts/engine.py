@@ -43,6 +43,11 @@ class Outcome:
     prepared: int = 0
 
 
+
+def _absent(name: str):
+    """What a kind without the scoping column stores: no category is the empty one, other scopes NULL."""
+    return literal("") if name == "category" else null()
+
 def _lock(session: Session, kind: str) -> None:
     """Serialise runs of one kind until the transaction ends, before the scan reads anything: on PostgreSQL a
     transaction-scoped advisory lock; on SQLite a write that changes nothing takes the one writer's lock."""
@@ -87,7 +92,7 @@ def run(session: Session, *, scan: Scan, as_of: date, now: datetime | None = Non
             # the WHERE keeps SQLite from reading ON CONFLICT as a join constraint of the SELECT
             select(literal(scan.kind), literal(AlertState.open.value), at, at,
                    case((is_critical, escalate_due), else_=null()), case((is_critical, remind_due), else_=null()),
-                   *(held.c[name] if name in held.c else null() for name in CONDITION_COLUMNS))
+                   *(held.c[name] if name in held.c else _absent(name) for name in CONDITION_COLUMNS))
             .where(held.c.dedup_key.is_not(None)))
         stays_critical = and_(upsert.excluded.severity == critical, ALERT.c.severity == critical, ~was_resolved)
         seen = connection.execute(upsert.on_conflict_do_update(index_elements=[ALERT.c.dedup_key], set_={

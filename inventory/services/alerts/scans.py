@@ -19,7 +19,7 @@ from inventory.services.alerts.registry import SUBJECT_PAGES, Scan, register
 from inventory.services.alerts.sql import days_before, days_between, payload
 from inventory.services.audit import trail
 # the flows whose waiting rows ``approval_waiting`` watches: importing the inbox registers every flow
-from inventory.services.workflows import inbox  # noqa: F401
+from inventory.services.workflows import dispatch_alerts, inbox  # noqa: F401 (dispatch_alerts: its kinds)
 from inventory.services.workflows.registry import FLOWS, Flow
 
 #: the category default of a material's warning period when its rotation lead time is 0

@@ -222,7 +222,10 @@ def validate_receipt(session: Session, actor: User, receipt: Receipt, *, today: 
     return material, facility, expiry
 
 
-def receive_lot(*, session: Session, actor: User, receipt: Receipt, today: date | None = None) -> Lot:
+def receive_lot(*, session: Session, actor: User, receipt: Receipt, today: date | None = None,
+                ref_type: str = "lot", ref_id: int | None = None) -> Lot:
+    """A new lot and its opening receipt; ``ref_*`` name what the receipt carries out (an instruction, a
+    dispatch's recovery), else the lot itself."""
     material, facility, expiry = validate_receipt(session, actor, receipt, today=today)
     amount = ledger.quantity(receipt.quantity)
     lot = Lot(lot_code=receipt.lot_code.strip(), material_id=material.id, facility_id=facility.id,
@@ -233,7 +236,7 @@ def receive_lot(*, session: Session, actor: User, receipt: Receipt, today: date 
     session.add(lot)
     session.flush()
     ledger.post_movement(session=session, lot_id=lot.id, kind="receipt", amount=amount, actor=actor,
-                         ref_type="lot", ref_id=lot.id, note=receipt.note)
+                         ref_type=ref_type, ref_id=ref_id if ref_id is not None else lot.id, note=receipt.note)
     _hold_uninspected(session, {lot.id: inspection_result(receipt.inspection_result)})
     trail.record(session, actor=actor, action="lot.receive", entity="lot", entity_id=lot.id, org_id=lot.enterprise_id,
                  after={"lot_code": lot.lot_code, "material": material.code, "facility": facility.code,

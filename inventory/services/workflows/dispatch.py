@@ -2,7 +2,10 @@
 
 Drafted by the reserve bureau of the materials or by a coordinator; co-signed by the three that propose a dispatch
 together (会同: the development and reform commission, the finance bureau and the responsible reserve bureau);
-approved by the government, which allocates the stock first expiry, first out across enterprises.
+approved by the government, which allocates the stock first expiry, first out across enterprises and, in the same
+transaction, sends the enterprises their release instructions; completed once no instruction is open, which
+proposes the replenishments. An emergency plan (紧急调用) skips the chain: its authorised drafter executes it at once,
+records when the work ended on completing it and files it with the government within 20 days.
 
 The co-signatures come in any order. Each one moves the status a step (cosigning → cosigned_1 → cosigned_2 →
 cosigned) through the transition helper, so each is decided exactly once by a conditional update; entering the
@@ -12,6 +15,7 @@ throughout: the drafter neither signs nor decides, and nobody signs twice.
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import uuid4
 
@@ -21,7 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from inventory import scope
-from inventory.core.clock import business_today, utcnow
+from inventory.core.clock import BUSINESS_TZ, business_today, utcnow
 from inventory.core.errors import Conflict, Forbidden, Invalid
 from inventory.core.quantities import quantity_text
 from inventory.core.vocab import DispatchParty, DispatchTrigger, Role
@@ -31,7 +35,7 @@ from inventory.db import lock_row
 from inventory.models import Dispatch, DispatchAllocation, DispatchLine, Material, Organisation, User
 from inventory.scope.dispatch import PERMISSIONS
 from inventory.services.audit import trail
-from inventory.services.workflows import engine
+from inventory.services.workflows import emergency, engine, instructions, replenishments
 from inventory.services.workflows.dispatch_allocation import (
     AllocationInput, allocations_of, check_given, propose,
 )
@@ -68,7 +72,36 @@ def _drafting_org(session: Session, actor: User, dispatch: Dispatch) -> None:
 
 def _complete(session: Session, actor: User, dispatch: Dispatch) -> None:
     _drafting_org(session, actor, dispatch)
+    if dispatch.emergency:
+        raise Conflict(_l("an emergency plan is executed at once and filed afterwards, not co-signed"),
+                       code="illegal_transition")
     require_complete(session, dispatch)
+
+
+def _may_dispatch_at_once(session: Session, actor: User, dispatch: Dispatch) -> None:
+    """紧急调用: the drafting organisation executes its emergency plan at once, under an authorisation in force."""
+    _drafting_org(session, actor, dispatch)
+    if not dispatch.emergency:
+        raise Conflict(_l("only an emergency plan is executed without the co-signatures and the approval"),
+                       code="illegal_transition")
+    if emergency.authorisation_of(session, actor.org_id) is None:
+        raise Forbidden(_l("your organisation holds no emergency authorisation in force"))
+    require_complete(session, dispatch)
+
+
+def _completer(session: Session, actor: User, dispatch: Dispatch) -> None:
+    """The drafting organisation or the responsible bureau closes the dispatch once no instruction is open."""
+    if actor.org_id not in (dispatch.drafting_org_id, dispatch.bureau_id):
+        raise Forbidden(_l("only the organisation that drafted the plan or its reserve bureau completes it"))
+    if instructions.open_count(session, dispatch.id):
+        raise Conflict(_l("instructions of this dispatch are still open"), code="illegal_transition")
+
+
+def _filer(session: Session, actor: User, dispatch: Dispatch) -> None:
+    _drafting_org(session, actor, dispatch)
+    if not dispatch.emergency:
+        raise Conflict(_l("only an emergency dispatch is filed: the others were approved beforehand"),
+                       code="illegal_transition")
 
 
 def _party(session: Session, actor: User, dispatch: Dispatch) -> DispatchParty:
@@ -131,6 +164,13 @@ DISPATCH = register(Flow(
         Transition(S.cosigned, A.reject, S.draft, GOVERNMENT, **REJECTION),
         Transition(S.draft, A.cancel, S.cancelled, PERMISSIONS[("dispatch", "cancel")], _drafting_org,
                    by="cancelled_by", at="cancelled_at", note="cancel_note", awaited=False),
+        Transition(S.draft, A.execute, S.executing, PERMISSIONS[("dispatch", "execute")], _may_dispatch_at_once,
+                   by="executed_by", at="executed_at", awaited=False),
+        Transition(S.approved, A.execute, S.executing, by="executed_by", at="executed_at"),
+        Transition(S.executing, A.complete, S.completed, PERMISSIONS[("dispatch", "complete")], _completer,
+                   by="completed_by", at="completed_at"),
+        Transition(S.completed, A.file, S.filed, PERMISSIONS[("dispatch", "file")], _filer,
+                   by="filed_by", at="filed_at"),
     ),
     describe=_describe,
 ))
@@ -167,8 +207,7 @@ def _returned(session: Session, actor: User, dispatch: Dispatch, note: str) -> N
     set_committed_value(dispatch, "round", dispatch.round + 1)
 
 
-@DISPATCH.on_enter(S.approved)
-def _allocate(session: Session, actor: User, dispatch: Dispatch, note: str) -> None:
+def _allocate(session: Session, actor: User, dispatch: Dispatch) -> None:
     """The approver's allocations were stored before the decision; otherwise the FEFO proposal is (or 409)."""
     allocations = allocations_of(session, dispatch.id)
     if not allocations:
@@ -179,6 +218,46 @@ def _allocate(session: Session, actor: User, dispatch: Dispatch, note: str) -> N
                  org_id=actor.org_id, after={"allocations": [
                      {"line": a.line_id, "lot": a.lot_id, "enterprise": a.enterprise_id,
                       "quantity": str(a.quantity)} for a in allocations]})
+
+
+@DISPATCH.on_enter(S.approved)
+def _approved(session: Session, actor: User, dispatch: Dispatch, note: str) -> None:
+    """Approval allocates the stock and sends the instructions in the same transaction."""
+    _allocate(session, actor, dispatch)
+    engine.follow(session, flow=DISPATCH, row=dispatch, action=A.execute, actor=actor)
+
+
+@DISPATCH.on_enter(S.executing)
+def _instruct(session: Session, actor: User, dispatch: Dispatch, note: str) -> None:
+    """Each allocated enterprise gets its release instructions; an emergency plan is allocated here first, under
+    the authorisation it is executed by."""
+    if dispatch.emergency:
+        authorisation = emergency.authorisation_of(session, actor.org_id)
+        _stamp(session, dispatch, Dispatch.authorisation_id.is_(None), {"authorisation_id": authorisation.id})
+        _allocate(session, actor, dispatch)
+    instructions.issue_for_dispatch(session, actor, dispatch)
+
+
+@DISPATCH.on_enter(S.completed)
+def _completed(session: Session, actor: User, dispatch: Dispatch, note: str) -> None:
+    """An emergency dispatch's work has ended (its filing falls due); every dispatch is replenished (§四(二))."""
+    if dispatch.emergency:
+        if dispatch.work_ended_on is None:
+            raise Invalid.field("work_ended_on", _l("say when the emergency work ended"))
+        _stamp(session, dispatch, Dispatch.status == S.completed,
+               {"filing_due_on": emergency.filing_due(dispatch.work_ended_on)})
+    replenishments.propose_for_dispatch(session, actor, dispatch, instructions.released(session, dispatch.id))
+
+
+@DISPATCH.on_enter(S.filed)
+def _filed(session: Session, actor: User, dispatch: Dispatch, note: str) -> None:
+    """The filing (备案) states the five items of the plan and the document's reference."""
+    if not dispatch.filing_reference:
+        raise Invalid.field("reference", _l("the filing needs its document's reference"))
+    trail.record(session, actor=actor, action="dispatch.filing", entity="dispatch", entity_id=dispatch.id,
+                 org_id=actor.org_id, after={"reference": dispatch.filing_reference,
+                                             "work_ended_on": dispatch.work_ended_on.isoformat(),
+                                             **_snapshot(session, dispatch)})
 
 
 def _snapshot(session: Session, dispatch: Dispatch) -> dict[str, Any]:
@@ -242,14 +321,25 @@ def edit_dispatch(*, session: Session, actor: User, dispatch_id: int, plan: Plan
 
 
 def decide_dispatch(*, session: Session, actor: User, dispatch_id: int, action: str, note: str = "",
-                    allocations: list[AllocationInput] | None = None) -> Dispatch:
-    """Submit, co-sign (``approve`` while co-signing), approve, reject or cancel a plan.
+                    allocations: list[AllocationInput] | None = None, work_ended_on: date | None = None,
+                    reference: str = "") -> Dispatch:
+    """Submit, co-sign (``approve`` while co-signing), approve, reject, cancel, execute at once (emergency),
+    complete or file a plan.
 
     ``allocations`` replace the FEFO proposal and go only with the government's approval; they are checked and
-    stored in the transaction of the decision, so a refused decision leaves none behind.
+    stored in the transaction of the decision, so a refused decision leaves none behind. ``work_ended_on`` goes
+    with completing an emergency dispatch, ``reference`` with filing it.
     """
     dispatch = engine.visible_row(session, actor, DISPATCH, dispatch_id)
-    if action == A.submit:
+    if action == A.complete and work_ended_on is not None:
+        engine.check(session, actor, DISPATCH, dispatch, action)
+        _work_ended(session, dispatch, work_ended_on)
+    if action == A.file and reference.strip():
+        engine.check(session, actor, DISPATCH, dispatch, action)
+        if len(reference.strip()) > 100:
+            raise Invalid.field("reference", _l("at most %(count)s characters", count=100))
+        _stamp(session, dispatch, Dispatch.status == S.completed, {"filing_reference": reference.strip()})
+    if action in (A.submit, A.execute):
         # the completeness check reads the lines: an edit must not slip in between
         lock_row(session, Dispatch.__table__, dispatch.id)
         session.refresh(dispatch)
@@ -260,6 +350,16 @@ def decide_dispatch(*, session: Session, actor: User, dispatch_id: int, action: 
         session.add_all(check_given(session, dispatch, allocations))
         session.flush()
     return engine.take(session, flow=DISPATCH, row_id=dispatch_id, action=action, actor=actor, note=note)
+
+
+def _work_ended(session: Session, dispatch: Dispatch, day: date) -> None:
+    if not dispatch.emergency:
+        raise Invalid.field("work_ended_on", _l("only an emergency dispatch records when its work ended"))
+    started = (dispatch.executed_at or dispatch.created_at).astimezone(BUSINESS_TZ).date()
+    if not started <= day <= business_today():
+        raise Invalid.field("work_ended_on", _l("must be from the day it was executed (%(day)s) to today",
+                                                day=started.isoformat()))
+    _stamp(session, dispatch, Dispatch.status == S.executing, {"work_ended_on": day})
 
 
 def preview_allocations(*, session: Session, actor: User, dispatch_id: int) -> list[DispatchAllocation]:

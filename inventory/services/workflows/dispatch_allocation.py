@@ -2,8 +2,8 @@
 or the approver's own list, checked against the same rules.
 
 A lot can be allocated when it is ``available``, not past its expiry date (business day), kept in a facility that
-suits its storage class, and holds stock that no other approved plan has taken yet: a plan's allocations stay outstanding while it is ``approved`` (execution,
-which moves the ledger, belongs to the instructions that follow approval).
+suits its storage class, and holds stock that no open release instruction (another dispatch's, a bureau's own) is
+still to take.
 """
 from __future__ import annotations
 
@@ -13,20 +13,18 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from inventory.core.clock import business_today
 from inventory.core.errors import Conflict, Invalid
 from inventory.core.quantities import quantity_text
-from inventory.core.vocab import DispatchStatus, LotStatus
-from inventory.models import Dispatch, DispatchAllocation, Facility, Lot, Material
+from inventory.core.vocab import InstructionKind, InstructionStatus, LotStatus
+from inventory.models import Dispatch, DispatchAllocation, Facility, Instruction, InstructionLot, Lot, Material
 from inventory.services.stock import ledger
 from inventory.services.stock.lots import check_cold_chain
 from inventory.services.workflows.dispatch_plan import Problems, plan_lines
 
-#: statuses in which a plan's allocations hold their lots' stock
-OUTSTANDING = (DispatchStatus.approved,)
 #: lots looked at per line: more than a plan ever takes from
 LOTS_PER_LINE = 500
 
@@ -38,20 +36,19 @@ class AllocationInput:
     quantity: Decimal | str | int
 
 
-def _held_elsewhere(dispatch_id: int):
-    """Per lot, what other outstanding plans have allocated."""
-    return (select(DispatchAllocation.lot_id, func.sum(DispatchAllocation.quantity).label("held"))
-            .join(Dispatch, Dispatch.id == DispatchAllocation.dispatch_id)
-            .where(Dispatch.status.in_([str(s) for s in OUTSTANDING]), Dispatch.id != dispatch_id)
-            .group_by(DispatchAllocation.lot_id).subquery())
-
-
-def _free(session: Session, dispatch_id: int, lots: list[Lot]) -> dict[int, Decimal]:
-    """What each lot can still give to this plan."""
-    held = _held_elsewhere(dispatch_id)
-    taken = dict(session.exec(select(held.c.lot_id, held.c.held)
-                              .where(held.c.lot_id.in_([lot.id for lot in lots]))).all())
-    return {lot.id: lot.on_hand - Decimal(taken.get(lot.id) or 0) for lot in lots}
+def free_stock(session: Session, lots: list[Lot]) -> dict[int, Decimal]:
+    """What each lot can still give: on hand less what open release instructions still have to take from it
+    (a dispatch's allocations become its instructions in the transaction that approves it)."""
+    if not lots:
+        return {}
+    left = InstructionLot.proposed - InstructionLot.taken
+    held = dict(session.exec(
+        select(InstructionLot.lot_id, func.sum(case((left > 0, left), else_=0)))
+        .join(Instruction, Instruction.id == InstructionLot.instruction_id)
+        .where(InstructionLot.lot_id.in_([lot.id for lot in lots]), Instruction.kind == InstructionKind.release,
+               Instruction.status.in_([str(s) for s in InstructionStatus.open()]))
+        .group_by(InstructionLot.lot_id)).all())
+    return {lot.id: max(lot.on_hand - Decimal(held.get(lot.id) or 0), Decimal(0)) for lot in lots}
 
 
 def _allocatable(material_id: int, today: date):
@@ -59,13 +56,21 @@ def _allocatable(material_id: int, today: date):
                               Lot.expiry_date >= today))
 
 
-def _suits(session: Session, lot: Lot) -> bool:
-    """Whether the lot's facility still keeps the material's storage class (a facility's range may have changed)."""
-    try:
-        check_cold_chain(session.get(Material, lot.material_id), session.get(Facility, lot.facility_id))
-    except Invalid:
-        return False
-    return True
+def _suiting(session: Session, lots: list[Lot]) -> list[Lot]:
+    """The lots whose facility still keeps their material's storage class (a facility's range may have changed);
+    the materials and facilities are read once, not per lot."""
+    materials = {m.id: m for m in session.exec(select(Material).where(
+        Material.id.in_({lot.material_id for lot in lots})))} if lots else {}
+    facilities = {f.id: f for f in session.exec(select(Facility).where(
+        Facility.id.in_({lot.facility_id for lot in lots})))} if lots else {}
+    suiting = []
+    for lot in lots:
+        try:
+            check_cold_chain(materials[lot.material_id], facilities[lot.facility_id])
+        except Invalid:
+            continue
+        suiting.append(lot)
+    return suiting
 
 
 def propose(session: Session, dispatch: Dispatch, *, today: date | None = None) -> list[DispatchAllocation]:
@@ -75,9 +80,9 @@ def propose(session: Session, dispatch: Dispatch, *, today: date | None = None) 
     allocations: list[DispatchAllocation] = []
     short: list[str] = []
     for line in plan_lines(session, dispatch.id):
-        lots = [lot for lot in session.exec(_allocatable(line.material_id, day).order_by(Lot.expiry_date, Lot.id)
-                                            .limit(LOTS_PER_LINE)) if _suits(session, lot)]
-        free = _free(session, dispatch.id, lots)
+        lots = _suiting(session, list(session.exec(_allocatable(line.material_id, day)
+                                                   .order_by(Lot.expiry_date, Lot.id).limit(LOTS_PER_LINE))))
+        free = free_stock(session, lots)
         remaining = line.quantity
         for lot in lots:
             take = min(free[lot.id], remaining)
@@ -107,7 +112,7 @@ def check_given(session: Session, dispatch: Dispatch, given: list[AllocationInpu
     lines = {line.id: line for line in plan_lines(session, dispatch.id)}
     lot_ids = {entry.lot_id for entry in given}
     lots = {lot.id: lot for lot in session.exec(select(Lot).where(Lot.id.in_(lot_ids)))} if lot_ids else {}
-    free = _free(session, dispatch.id, list(lots.values()))
+    free = free_stock(session, list(lots.values()))
     problems = Problems()
     allocations: list[DispatchAllocation] = []
     per_line: dict[int, Decimal] = defaultdict(Decimal)
@@ -128,7 +133,7 @@ def check_given(session: Session, dispatch: Dispatch, given: list[AllocationInpu
                                           status=LotStatus.label_of(lot.status) if lot.expiry_date >= day
                                           else LotStatus.expired.label))
             continue
-        if not _suits(session, lot):
+        if not _suiting(session, [lot]):
             problems.add(f"{key}.lot", _l("lot %(code)s is kept outside its storage class", code=lot.lot_code))
             continue
         if (line.id, lot.id) in pairs:

@@ -19,6 +19,7 @@ from inventory.core.vocab import DispatchTrigger, OrgKind
 from inventory.models import Dispatch, DispatchLine, District, Material, User
 from inventory import scope
 from inventory.services.stock import ledger
+from inventory.services.workflows import emergency
 
 CENT = Decimal("0.01")
 #: column -> the longest text it holds
@@ -46,6 +47,8 @@ class PlanInput:
     transport: str = ""
     requested_on: date | None = None
     lines: tuple[LineInput, ...] = ()
+    #: 紧急调用: executed at once by an authorised department, filed afterwards (§四(一))
+    emergency: bool = False
 
 
 @dataclass
@@ -70,7 +73,10 @@ class Problems:
 def read_plan(session: Session, actor: User, plan: PlanInput) -> ReadPlan:
     """The plan's columns and lines, checked: 422 naming every bad field, nothing written."""
     problems = Problems()
-    values: dict[str, Any] = {"trigger": plan.trigger.strip(), "requested_on": plan.requested_on}
+    values: dict[str, Any] = {"trigger": plan.trigger.strip(), "requested_on": plan.requested_on,
+                              "emergency": bool(plan.emergency)}
+    if plan.emergency and emergency.authorisation_of(session, actor.org_id) is None:
+        problems.add("emergency", _l("your organisation holds no emergency authorisation in force"))
     if values["trigger"] and values["trigger"] not in DispatchTrigger.values():
         problems.add("trigger", _l("unknown trigger %(value)r", value=values["trigger"]))
     for name, longest in LENGTHS.items():

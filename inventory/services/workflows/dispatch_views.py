@@ -21,10 +21,11 @@ from inventory.core.quantities import quantity_text
 from inventory.core.vocab import DispatchParty, DispatchStatus, OrgKind
 from inventory.core.vocab import WorkflowAction as A
 from inventory.models import (
-    Dispatch, DispatchAllocation, DispatchLine, District, Facility, Lot, Material, Organisation, User, WorkflowStep,
+    Dispatch, DispatchAllocation, DispatchLine, DispatchRecovery, District, EmergencyAuthorisation, Facility,
+    Instruction, Lot, Material, Organisation, Replenishment, User, WorkflowStep,
 )
 from inventory.services.stock.names import material_name, user_names
-from inventory.services.workflows import engine
+from inventory.services.workflows import engine, recoveries
 from inventory.services.workflows.dispatch import DISPATCH, PARTY_ORGS, preview_allocations
 from inventory.services.workflows.dispatch_allocation import allocations_of
 from inventory.services.workflows.dispatch_plan import CENT, missing_fields, plan_lines
@@ -83,6 +84,12 @@ class DispatchView:
     missing: dict[str, list[str]]
     actions: frozenset[str]
     editable: bool
+    #: the instructions of the dispatch the reader may see (an enterprise its own)
+    instructions: list[InstructionRow]
+    recoveries: list[DispatchRecovery]
+    replenishments: list[Replenishment]
+    #: the emergency authorisation it was executed under
+    authorisation: EmergencyAuthorisation | None
 
 
 @dataclass(frozen=True)
@@ -104,8 +111,8 @@ def list_rows(*, session: Session, rows: list[Dispatch]) -> dict[int, ListRow]:
     ids = [row.id for row in rows]
     lines = list(session.exec(select(DispatchLine).where(DispatchLine.dispatch_id.in_(ids))
                               .order_by(DispatchLine.id))) if ids else []
-    materials = _by_id(session, Material, (line.material_id for line in lines))
-    orgs = _by_id(session, Organisation, (row.drafting_org_id for row in rows))
+    materials = rows_by_id(session, Material, (line.material_id for line in lines))
+    orgs = rows_by_id(session, Organisation, (row.drafting_org_id for row in rows))
     words: dict[int, list[str]] = {}
     for line in lines:
         material = materials[line.material_id]
@@ -118,16 +125,17 @@ def dispatch_view(*, session: Session, actor: User, dispatch_id: int) -> Dispatc
     """One plan as its page and its printed order show it; 404 for a plan the reader may not see."""
     dispatch = scope.visible_dispatch(session, actor, dispatch_id)
     lines = plan_lines(session, dispatch.id)
-    materials = _by_id(session, Material, (line.material_id for line in lines))
+    materials = rows_by_id(session, Material, (line.material_id for line in lines))
     shown = [LineView(line, materials[line.material_id], _amount(line)) for line in lines]
     amounts = [view.amount for view in shown]
     steps = engine.timeline(session, flow=DISPATCH, row_id=dispatch.id)
     party_orgs = {o.code: o for o in session.exec(select(Organisation).where(
         Organisation.code.in_(PARTY_ORGS.values())))}
     approver = session.get(User, dispatch.approved_by) if dispatch.approved_by else None
-    orgs = _by_id(session, Organisation, [dispatch.drafting_org_id, dispatch.bureau_id,
+    orgs = rows_by_id(session, Organisation, [dispatch.drafting_org_id, dispatch.bureau_id,
                                           approver.org_id if approver else None, *(step.org_id for step in steps)])
-    columns = ("drafted_by", "submitted_by", "approved_by", "rejected_by", "cancelled_by")
+    columns = ("drafted_by", "submitted_by", "approved_by", "rejected_by", "cancelled_by", "executed_by",
+               "completed_by", "filed_by")
     people = user_names(session, [*(getattr(dispatch, c) for c in columns),
                                   *(getattr(dispatch, f"{party}_signed_by") for party in DispatchParty),
                                   *(step.actor_id for step in steps)])
@@ -145,7 +153,30 @@ def dispatch_view(*, session: Session, actor: User, dispatch_id: int) -> Dispatc
         missing=missing_fields(session, dispatch) if dispatch.status == DispatchStatus.draft else {},
         actions=actions_for(session=session, actor=actor, dispatch=dispatch),
         editable=may_edit(session=session, actor=actor, dispatch=dispatch),
+        instructions=instruction_rows(session=session, rows=list(session.exec(
+            scope.enterprise_rows_query(session, actor, Instruction)
+            .where(Instruction.dispatch_id == dispatch.id).order_by(Instruction.id)))),
+        recoveries=[r for r in recoveries.of_dispatch(session, dispatch.id)
+                    if r.enterprise_id == actor.org_id or scope.stock_reach(session, actor) != "enterprise"],
+        replenishments=list(session.exec(scope.enterprise_rows_query(session, actor, Replenishment)
+                                         .where(Replenishment.dispatch_id == dispatch.id).order_by(Replenishment.id))),
+        authorisation=session.get(EmergencyAuthorisation, dispatch.authorisation_id)
+        if dispatch.authorisation_id else None,
     )
+
+
+@dataclass(frozen=True)
+class InstructionRow:
+    instruction: Instruction
+    material: Material
+    enterprise: Organisation
+
+
+def instruction_rows(*, session: Session, rows: list[Instruction]) -> list[InstructionRow]:
+    """Instructions with their material and enterprise, for lists and the dispatch page."""
+    materials = rows_by_id(session, Material, (row.material_id for row in rows))
+    orgs = rows_by_id(session, Organisation, (row.enterprise_id for row in rows))
+    return [InstructionRow(row, materials[row.material_id], orgs[row.enterprise_id]) for row in rows]
 
 
 def actions_for(*, session: Session, actor: User, dispatch: Dispatch) -> frozenset[str]:
@@ -155,8 +186,9 @@ def actions_for(*, session: Session, actor: User, dispatch: Dispatch) -> frozens
         try:
             engine.check(session, actor, DISPATCH, dispatch, action)
         except Invalid:
-            # only the completeness check says Invalid: the drafter may submit, and is told what is missing
-            if action == A.submit:
+            # only the completeness check says Invalid: the drafter may submit (or, for an emergency, execute)
+            # and is told what is missing
+            if action in (A.submit, A.execute):
                 offered.add(action)
         except DomainError:
             continue
@@ -196,9 +228,9 @@ def _allocation_views(session: Session, actor: User,
     lots = {lot.id: lot for lot in session.exec(scope.lots_query(session, actor).where(Lot.id.in_(lot_ids)))} \
         if lot_ids else {}
     shown = [a for a in allocations if a.lot_id in lots]
-    materials = _by_id(session, Material, (lots[a.lot_id].material_id for a in shown))
-    facilities = _by_id(session, Facility, (lots[a.lot_id].facility_id for a in shown))
-    enterprises = _by_id(session, Organisation, (a.enterprise_id for a in shown))
+    materials = rows_by_id(session, Material, (lots[a.lot_id].material_id for a in shown))
+    facilities = rows_by_id(session, Facility, (lots[a.lot_id].facility_id for a in shown))
+    enterprises = rows_by_id(session, Organisation, (a.enterprise_id for a in shown))
     return [AllocationView(a, lots[a.lot_id], materials[lots[a.lot_id].material_id], enterprises[a.enterprise_id],
                            facilities[lots[a.lot_id].facility_id]) for a in shown]
 
@@ -217,6 +249,6 @@ def _amount(line: DispatchLine) -> Decimal | None:
     return None if line.unit_price is None else (line.quantity * line.unit_price).quantize(CENT)
 
 
-def _by_id(session: Session, model: type, ids: Iterable[int | None]) -> dict:
+def rows_by_id(session: Session, model: type, ids: Iterable[int | None]) -> dict:
     wanted = {i for i in ids if i}
     return {row.id: row for row in session.exec(select(model).where(model.id.in_(wanted)))} if wanted else {}

@@ -82,6 +82,12 @@ def opened(session: Session, *, flow: Flow, row: Any, actor: User, note: str = "
     _timeline(session, flow, row, WorkflowAction.request, None, row.status, actor, note)
 
 
+def progressed(session: Session, *, flow: Flow, row: Any, action: str, actor: User, note: str = "") -> None:
+    """A timeline step that leaves the status as it is (a partial execution of an instruction); the caller has
+    made its change by a conditional update of its own."""
+    _timeline(session, flow, row, action, row.status, row.status, actor, note)
+
+
 def _apply(session: Session, flow: Flow, row: Any, step: Transition, actor: User, note: str) -> None:
     model = flow.model
     values: dict[str, Any] = {"status": step.target}

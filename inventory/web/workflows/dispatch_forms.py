@@ -11,12 +11,13 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField, FieldList, Form, FormField, IntegerField, SelectField, StringField, SubmitField, TextAreaField,
+    BooleanField, DateField, DecimalField, FieldList, Form, FormField, IntegerField, SelectField, StringField,
+    SubmitField, TextAreaField,
 )
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from inventory.core.vocab import DispatchStatus
+from inventory.core.vocab import DispatchStatus, InspectionResult
 from inventory.models import Material
 from inventory.services.workflows.dispatch_plan import LENGTHS, LineInput, PlanInput
 from inventory.services.workflows.dispatch_views import DispatchView
@@ -31,7 +32,8 @@ LABELS = {
     "district": _l("Destination district"), "address": _l("Destination address"),
     "transport": _l("Transport arrangement"), "requested_on": _l("Requested date"), "lines": _l("Materials"),
     "material": _l("Material"), "quantity": _l("Quantity"), "unit_price": _l("Unit price (yuan)"),
-    "price_note": _l("Price note"),
+    "price_note": _l("Price note"), "emergency": _l("Emergency dispatch"),
+    "work_ended_on": _l("Work ended on"), "reference": _l("Filing reference"),
 }
 
 
@@ -73,6 +75,9 @@ class PlanForm(FlaskForm):
     address = StringField(LABELS["address"], validators=[Length(max=LENGTHS["address"])])
     transport = TextAreaField(LABELS["transport"], validators=[Length(max=LENGTHS["transport"])])
     requested_on = DateField(LABELS["requested_on"], validators=[Optional()])
+    emergency = BooleanField(LABELS["emergency"], description=_l(
+        "Executed at once under your organisation's emergency authorisation, without co-signatures and "
+        "approval, and filed with the government within 20 days after the work ends."))
     lines = FieldList(FormField(LineForm), min_entries=LINE_ROWS, max_entries=LINE_ROWS)
     submit = SubmitField(_l("Save draft"))
 
@@ -93,6 +98,7 @@ class PlanForm(FlaskForm):
             trigger=self.trigger.data or "", trigger_description=self.trigger_description.data or "",
             recipients=self.recipients.data or "", district=self.district.data or "",
             address=self.address.data or "", transport=self.transport.data or "", requested_on=self.requested_on.data,
+            emergency=bool("emergency" in self and self.emergency.data),
             lines=tuple(LineInput(material=row.material.data or "", quantity=(row.quantity.data or "").strip(),
                                   unit_price=(row.unit_price.data or "").strip() or None,
                                   price_note=row.price_note.data or "") for row in self.given_rows()))
@@ -116,7 +122,7 @@ class PlanForm(FlaskForm):
         plan = view.dispatch
         return dict(trigger=plan.trigger, trigger_description=plan.trigger_description, recipients=plan.recipients,
                     district=view.district.code if view.district else "", address=plan.address,
-                    transport=plan.transport, requested_on=plan.requested_on,
+                    transport=plan.transport, requested_on=plan.requested_on, emergency=plan.emergency,
                     lines=[dict(material=v.material.code, quantity=_plain(v.line.quantity),
                                 unit_price=_plain(v.line.unit_price), price_note=v.line.price_note)
                            for v in view.lines])
@@ -165,3 +171,42 @@ class RejectForm(FlaskForm):
 class CancelForm(FlaskForm):
     note = StringField(_l("Why is the plan cancelled?"), validators=[DataRequired(), Length(max=500)])
     submit = SubmitField(_l("Cancel the plan"))
+
+
+class ExecuteForm(FlaskForm):
+    """An emergency draft executed at once (紧急调用): only the CSRF token and a button."""
+
+    submit = SubmitField(_l("Execute at once"))
+
+
+class CompleteForm(FlaskForm):
+    """Closing the dispatch once every instruction is closed; an emergency one says when the work ended."""
+
+    work_ended_on = DateField(LABELS["work_ended_on"], validators=[Optional()],
+                              description=_l("Required for an emergency dispatch: the filing is due 20 days later."))
+    note = StringField(_l("Note"), validators=[Length(max=500)], default="")
+    submit = SubmitField(_l("Complete the dispatch"))
+
+
+class FileForm(FlaskForm):
+    """The filing (备案) of an emergency dispatch with the government: the document's reference."""
+
+    reference = StringField(LABELS["reference"], validators=[DataRequired(), Length(max=100)])
+    note = StringField(_l("Note"), validators=[Length(max=500)], default="")
+    submit = SubmitField(_l("File with the government"))
+
+
+class RecoveryForm(FlaskForm):
+    """Stock delivered but unused, coming back into a facility of the enterprise (回收), with its inspection."""
+
+    material = SelectField(_l("Material"), choices=[])
+    facility = SelectField(_l("Facility"), choices=[])
+    lot_code = StringField(_l("Lot code"), validators=[DataRequired(), Length(max=64)])
+    quantity = DecimalField(_l("Quantity"), validators=[InputRequired(), NumberRange(min=0.001)])
+    production_date = DateField(_l("Production date"), validators=[Optional()])
+    expiry_date = DateField(_l("Expiry date"), validators=[Optional()],
+                            description=_l("Leave empty to derive it from the material's shelf life."))
+    inspection_result = SelectField(_l("Inspection result"), default=InspectionResult.passed,
+                                    choices=[SelectChoice(k, v) for k, v in InspectionResult.labels().items()])
+    note = StringField(_l("Note"), validators=[Length(max=500)], default="")
+    submit = SubmitField(_l("Record the recovery"))

@@ -15,31 +15,41 @@ from flask_wtf import FlaskForm
 from wtforms.fields import SelectChoice
 
 from inventory import scope
-from inventory.core.clock import utcnow
+from inventory.core.clock import business_today, utcnow
 from inventory.core.errors import DomainError
-from inventory.core.vocab import DispatchParty, DispatchStatus, DispatchTrigger
+from inventory.core.quantities import quantity_text
+from inventory.core.vocab import (
+    DispatchParty, DispatchStatus, DispatchTrigger, InspectionResult, InstructionKind, InstructionStatus,
+    ReplenishmentStatus,
+)
 from inventory.core.vocab import WorkflowAction as A
 from inventory.db import get_session
 from inventory.models import Dispatch
 from inventory.services import paging
 from inventory.services.accounts import queries as accounts_queries
 from inventory.services.stock.names import material_name
-from inventory.services.workflows import dispatch, dispatch_views
+from inventory.services.stock.lots import Receipt
+from inventory.services.workflows import dispatch, dispatch_views, emergency, recoveries
 from inventory.web.service_errors import mark_fields, show_refusal
+from inventory.web.stock.lookups import facility_choices
 from inventory.web.workflows.dispatch_forms import (
-    ApproveForm, CancelForm, DispatchFilterForm, PlanForm, RejectForm, SubmitPlanForm, labelled,
+    ApproveForm, CancelForm, CompleteForm, DispatchFilterForm, ExecuteForm, FileForm, PlanForm, RecoveryForm,
+    RejectForm, SubmitPlanForm, labelled,
 )
 
 bp = Blueprint("dispatches", __name__, url_prefix="/dispatches")
 PAGE_SIZE = 50
 #: the page's step forms, by the action they take (and the prefix of their fields)
 STEP_FORMS: dict[str, type[FlaskForm]] = {A.submit: SubmitPlanForm, A.approve: ApproveForm, A.reject: RejectForm,
-                                          A.cancel: CancelForm}
+                                          A.cancel: CancelForm, A.execute: ExecuteForm, A.complete: CompleteForm,
+                                          A.file: FileForm}
 
 
 def _render(template: str, **context):
     return render_template(template, DispatchStatus=DispatchStatus, DispatchTrigger=DispatchTrigger,
-                           DispatchParty=DispatchParty, **context)
+                           DispatchParty=DispatchParty, InstructionKind=InstructionKind,
+                           InstructionStatus=InstructionStatus, ReplenishmentStatus=ReplenishmentStatus,
+                           InspectionResult=InspectionResult, **context)
 
 
 def _require(action: str) -> None:
@@ -76,6 +86,9 @@ def _plan_form(**kwargs) -> PlanForm:
                      districts=[SelectChoice(d.code, d.name_zh) for d in accounts_queries.districts(session=session)],
                      materials=dispatch_views.draftable_materials(session=session, actor=current_user),
                      name_of=material_name)
+    if emergency.authorisation_of(session, current_user.org_id) is None:
+        # only an organisation holding an authorisation in force may dispatch at once (§四(一))
+        del form.emergency
     return form
 
 
@@ -123,12 +136,33 @@ def edit(dispatch_id: int):
     return _render("workflows/dispatches/form.html", form=form, view=view), 422 if form.is_submitted() else 200
 
 
+def _may_recover(view: dispatch_views.DispatchView) -> bool:
+    """An enterprise that released stock for the dispatch records what comes back, while it is executing."""
+    return (view.dispatch.status == DispatchStatus.executing and scope.can(current_user, "recover", "dispatch")
+            and any(row.instruction.enterprise_id == current_user.org_id
+                    and row.instruction.kind == InstructionKind.release for row in view.instructions))
+
+
+def _recovery_form(view: dispatch_views.DispatchView, **kwargs) -> RecoveryForm:
+    form = RecoveryForm(prefix="recover", **kwargs)
+    materials = {row.material.code: row.material for row in view.instructions
+                 if row.instruction.enterprise_id == current_user.org_id
+                 and row.instruction.kind == InstructionKind.release}
+    form.material.choices = [SelectChoice(code, f"{material_name(m)} · {code} ({m.unit})")
+                             for code, m in materials.items()]
+    form.facility.choices = facility_choices(get_session(), current_user)
+    return form
+
+
 def _render_page(dispatch_id: int, *, action: str = "", failed: FlaskForm | None = None, status: int = 200):
     """The plan's page; ``failed`` is the form of the step ``action`` that was refused, shown with its errors."""
     session = get_session()
     view = dispatch_views.dispatch_view(session=session, actor=current_user, dispatch_id=dispatch_id)
     forms = {name: failed if name == action and failed is not None else form(prefix=name, formdata=None)
              for name, form in STEP_FORMS.items()}
+    recovery = None
+    if _may_recover(view):
+        recovery = failed if action == "recover" and failed is not None else _recovery_form(view, formdata=None)
     if view.dispatch.status == DispatchStatus.cosigned:
         forms["approve"].submit.label.text = _("Approve the dispatch")
     preview, shortage = [], ""
@@ -136,7 +170,13 @@ def _render_page(dispatch_id: int, *, action: str = "", failed: FlaskForm | None
         preview, shortage = dispatch_views.allocation_preview(session=session, actor=current_user,
                                                               dispatch=view.dispatch)
     return _render("workflows/dispatches/show.html", view=view, forms=forms, preview=preview,
-                   shortage=shortage, missing=labelled(view.missing)), status
+                   shortage=shortage, missing=labelled(view.missing), recovery=recovery,
+                   filing_overdue=_filing_overdue(view.dispatch)), status
+
+
+def _filing_overdue(row: Dispatch) -> bool:
+    return (row.emergency and row.status == DispatchStatus.completed and row.filing_due_on is not None
+            and business_today() > row.filing_due_on)
 
 
 @bp.get("/<int:dispatch_id>")
@@ -146,16 +186,20 @@ def show(dispatch_id: int):
 
 
 
-@bp.post("/<int:dispatch_id>/<any(submit, approve, reject, cancel):action>")
+@bp.post("/<int:dispatch_id>/<any(submit, approve, reject, cancel, execute, complete, file):action>")
 @login_required
 def decide(dispatch_id: int, action: str):
-    """Submit, co-sign or approve, reject with a reason, cancel: one service call, decided exactly once."""
+    """Submit, co-sign or approve, reject with a reason, cancel, execute an emergency plan at once, complete
+    (with the day an emergency's work ended), file: one service call, decided exactly once."""
     session = get_session()
     form = STEP_FORMS[action](prefix=action)
     if form.validate_on_submit():
         try:
-            decided = dispatch.decide_dispatch(session=session, actor=current_user, dispatch_id=dispatch_id,
-                                               action=action, note=form.note.data if "note" in form else "")
+            decided = dispatch.decide_dispatch(
+                session=session, actor=current_user, dispatch_id=dispatch_id, action=action,
+                note=form.note.data if "note" in form else "",
+                work_ended_on=form.work_ended_on.data if "work_ended_on" in form else None,
+                reference=form.reference.data if "reference" in form else "")
         except DomainError as error:
             show_refusal(form, type(error)(error.message, code=error.code, fields=labelled(error.fields)))
         else:
@@ -166,10 +210,38 @@ def decide(dispatch_id: int, action: str):
 
 
 def _done(action: A, decided: Dispatch) -> str:
-    if action == A.approve and decided.status == DispatchStatus.approved:
-        return _("The dispatch is approved and its stock allocated.")
+    if action == A.approve and decided.status in (DispatchStatus.approved, DispatchStatus.executing):
+        return _("The dispatch is approved, its stock allocated and its instructions sent.")
     return {A.submit: _("The plan is submitted for co-signature."), A.approve: _("Your signature is recorded."),
-            A.reject: _("The plan is returned to draft."), A.cancel: _("The plan is cancelled.")}[action]
+            A.reject: _("The plan is returned to draft."), A.cancel: _("The plan is cancelled."),
+            A.execute: _("The emergency dispatch is executing: its instructions are sent."),
+            A.complete: _("The dispatch is completed; its replenishments are proposed."),
+            A.file: _("The emergency dispatch is filed with the government.")}[action]
+
+
+@bp.post("/<int:dispatch_id>/recover")
+@login_required
+def recover(dispatch_id: int):
+    """Stock delivered but unused comes back into one of the enterprise's facilities (回收)."""
+    session = get_session()
+    view = dispatch_views.dispatch_view(session=session, actor=current_user, dispatch_id=dispatch_id)
+    if not scope.can(current_user, "recover", "dispatch"):
+        abort(403)
+    form = _recovery_form(view)
+    if form.validate_on_submit():
+        receipt = Receipt(material=form.material.data, facility=form.facility.data, lot_code=form.lot_code.data,
+                          quantity=form.quantity.data, production_date=form.production_date.data,
+                          expiry_date=form.expiry_date.data, inspection_result=form.inspection_result.data,
+                          note=form.note.data or "")
+        try:
+            row = recoveries.recover(session=session, actor=current_user, dispatch_id=dispatch_id, receipt=receipt)
+        except DomainError as error:
+            show_refusal(form, error)
+        else:
+            session.commit()
+            flash(_("%(quantity)s recovered into a new lot.", quantity=quantity_text(row.quantity)), "success")
+            return redirect(url_for(".show", dispatch_id=dispatch_id))
+    return _render_page(dispatch_id, action="recover", failed=form, status=422)
 
 
 @bp.get("/<int:dispatch_id>/print")
