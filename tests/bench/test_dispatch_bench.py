@@ -18,7 +18,8 @@ from sqlmodel import Session
 from inventory import create_app
 from inventory.core.clock import business_today, utcnow
 from inventory.models import Dispatch, DispatchLine, Facility, Instruction, InstructionLot, Lot, Material, Movement, User
-from inventory.services.workflows.dispatch_allocation import free_stock, propose
+from inventory.services.stock import holds
+from inventory.services.workflows.dispatch_allocation import propose
 from tests.bench.conftest import BENCH_URL
 from tests.bench.report import median_ms, table
 
@@ -81,19 +82,19 @@ def test_allocation_with_many_open_instructions(bench_db: Engine) -> None:
     with app.test_request_context(), Session(bench_db) as session:
         lots = list(session.exec(select(Lot).where(Lot.id.in_(lot_ids))).scalars())
         dispatch = session.get(Dispatch, plan_id)
-        free = free_stock(session, lots)
+        free = holds.free(session, lots)
         # each lot's 4 instructions hold 1,000 each less the 50 each took: 3,800 of its million
         assert set(free.values()) == {Decimal(1_000_000 - 4 * (1000 - MOVEMENTS_EACH))}
         timings = {
             "bare lots by id": median_ms(lambda: session.execute(bare_sql, {"ids": lot_ids}).all(), RUNS),
-            "free_stock (holds of open instructions)": median_ms(lambda: free_stock(session, lots), RUNS),
+            "holds.free (holds of open instructions)": median_ms(lambda: holds.free(session, lots), RUNS),
             "bare FEFO select (500 lots)": median_ms(lambda: session.execute(fefo_sql).all(), RUNS),
             "propose (FEFO with holds, storage class)": median_ms(lambda: propose(session, dispatch), RUNS),
         }
-    free_ratio = timings["free_stock (holds of open instructions)"] / timings["bare lots by id"]
+    free_ratio = timings["holds.free (holds of open instructions)"] / timings["bare lots by id"]
     propose_ratio = timings["propose (FEFO with holds, storage class)"] / timings["bare FEFO select (500 lots)"]
     print(table(f"Allocation over {LOTS} lots, {INSTRUCTIONS} open instructions, "
                 f"{INSTRUCTIONS * MOVEMENTS_EACH} instruction movements (median of {RUNS})",
-                ["statement", "ms"], [*timings.items(), ["ratio free_stock / bare", free_ratio],
+                ["statement", "ms"], [*timings.items(), ["ratio holds.free / bare", free_ratio],
                                       ["ratio propose / bare FEFO", propose_ratio]]))
     assert free_ratio < TARGET and propose_ratio < TARGET, "reading the holds grew past a few bare reads"

@@ -82,7 +82,7 @@ def test_a_bureau_instruction_is_acknowledged_and_executed_in_two_goes(api, db):
         ("execute", "acknowledged", "acknowledged", user_named(db, "clerk").id),
         ("execute", "acknowledged", "acknowledged", user_named(db, "clerk").id),
         ("execute", "acknowledged", "executed", user_named(db, "clerk").id)]
-    assert row["timeline"][2]["note"] == "4 executed · 第一车"
+    assert row["timeline"][2]["note"] == "4 · 第一车"
     assert audited(db, "instruction", row["id"]) == [
         "instruction.issue", "instruction.acknowledge", "instruction.execute", "instruction.execute",
         "instruction.execute"]

@@ -239,7 +239,13 @@ def test_what_came_back_is_not_replenished(db):
     take(db, "clerk", instruction, "acknowledge")
     execute(db, "clerk", instruction)
     back = Receipt(material="WHEAT", facility="GR-01", lot_code="WH-BACK-1", quantity=Decimal("40"),
-                   expiry_date=business_today() + timedelta(days=200), inspection_result="passed", note="安置点剩余")
+                   inspection_result="passed", note="安置点剩余")
+    source_expiry = lot(db, "WH-2024-001").expiry_date
+    with pytest.raises(Invalid) as caught:  # what comes back is what went out: no fresh expiry date
+        recoveries.recover(session=db, actor=user_named(db, "clerk"), dispatch_id=row.id,
+                           receipt=Receipt(**{**back.__dict__, "expiry_date": source_expiry + timedelta(days=1)}))
+    db.rollback()
+    assert "expiry_date" in caught.value.fields
     with pytest.raises(Conflict):
         recoveries.recover(session=db, actor=user_named(db, "clerk"), dispatch_id=row.id,
                            receipt=Receipt(**{**back.__dict__, "quantity": Decimal("300.001")}))
@@ -249,11 +255,17 @@ def test_what_came_back_is_not_replenished(db):
     db.rollback()
     recovered = recoveries.recover(session=db, actor=user_named(db, "clerk"), dispatch_id=row.id, receipt=back)
     db.commit()
-    assert (lot(db, "WH-BACK-1").on_hand, recovered.quality_result) == (Decimal("40"), "passed")
+    assert (lot(db, "WH-BACK-1").on_hand, lot(db, "WH-BACK-1").expiry_date, recovered.quality_result) == (
+        Decimal("40"), source_expiry, "passed")
+    # stock that came back spoiled is recovered (quarantined) but still to be replenished
+    spoiled = recoveries.recover(session=db, actor=user_named(db, "clerk"), dispatch_id=row.id, receipt=Receipt(
+        **{**back.__dict__, "lot_code": "WH-BACK-2", "quantity": Decimal("10"), "inspection_result": "failed"}))
+    db.commit()
+    assert (lot(db, "WH-BACK-2").status, spoiled.quality_result) == ("quarantined", "failed")
     receipt = db.exec(select(Movement).where(Movement.lot_id == recovered.lot_id)).one()
     assert (receipt.kind, receipt.ref_type, receipt.ref_id) == ("receipt", "dispatch", row.id)
     act(db, row, "officer", "complete")
-    assert db.exec(select(Replenishment.quantity)).one() == Decimal("260")
+    assert db.exec(select(Replenishment.quantity)).one() == Decimal("260"), "300 released less the 40 in good order"
 
 
 def test_a_confirmed_replenishment_instructs_the_receipts_that_fulfil_it(db):
@@ -437,8 +449,12 @@ def test_a_replenishment_past_its_due_date_alerts(db):
     proposal = db.exec(select(Replenishment)).one()
     scan(db, "replenishment_overdue", as_of=proposal.due_on + timedelta(days=1))
     alert = alert_for(db, "replenishment_overdue", proposal.id)
-    assert (alert.state, alert.enterprise_id, alert.payload["code"]) == ("open", org_coded(db, "ENT-GRAIN").id,
-                                                                         proposal.code)
+    # unconfirmed, it is the bureau's to act on; once confirmed, the enterprise's too
+    assert (alert.state, alert.enterprise_id, alert.payload["code"]) == ("open", None, proposal.code)
+    replenishments.confirm(session=db, actor=user_named(db, "approver"), replenishment_id=proposal.id)
+    db.commit()
+    scan(db, "replenishment_overdue", as_of=proposal.due_on + timedelta(days=2))
+    assert alert_for(db, "replenishment_overdue", proposal.id).enterprise_id == org_coded(db, "ENT-GRAIN").id
 
 
 def test_the_inbox_lists_each_instruction_to_its_enterprise_then_the_completion_to_the_bureau(db):
@@ -519,3 +535,104 @@ def test_after_a_refusal_the_bureau_instructs_another_enterprise_for_the_same_di
     act(db, row, "officer", "complete")
     assert [(r.enterprise_id, r.quantity) for r in db.exec(select(Replenishment))] == [
         (org_coded(db, "ENT-BAZHOU").id, Decimal("300"))]
+
+
+def test_stock_an_open_instruction_holds_is_not_issued_or_transferred_from_under_it(db):
+    from inventory.services.stock import lots as stock_lots
+
+    row = executing(db)
+    source = lot(db, "WH-2024-001")
+    with pytest.raises(Conflict) as caught:  # 3,000 on hand, 300 held for the dispatch
+        stock_lots.issue(session=db, actor=user_named(db, "clerk"), lot_id=source.id, amount=Decimal("2700.001"))
+    db.rollback()
+    assert caught.value.code == "held_by_instruction"
+    stock_lots.issue(session=db, actor=user_named(db, "clerk"), lot_id=source.id, amount=Decimal("2700"))
+    db.commit()
+    take(db, "clerk", instruction_of(db, row), "acknowledge")
+    assert execute(db, "clerk", instruction_of(db, row)).instruction.status == "executed"
+
+
+def test_a_consented_lot_gives_only_what_other_instructions_do_not_hold(db):
+    row = executing(db)  # holds 300 of WH-2024-001
+    own = instructions.issue_instruction(session=db, actor=user_named(db, "officer"), given=InstructionInput(
+        kind="release", enterprise="ENT-GRAIN", material="WHEAT", quantity="2800",
+        deadline=business_today() + timedelta(days=2), reason="市场投放", lots=((lot(db, "WH-2025-014").id, "2800"),)))
+    db.commit()
+    instructions.add_lot(session=db, actor=user_named(db, "approver"), instruction_id=own.id,
+                         lot_id=lot(db, "WH-2024-001").id)
+    db.commit()
+    take(db, "clerk", own, "acknowledge")
+    with pytest.raises(Conflict) as caught:
+        execute(db, "clerk", own, (lot(db, "WH-2024-001").id, "2700.001"))
+    db.rollback()
+    assert caught.value.code == "held_by_instruction"
+    execute(db, "clerk", own, (lot(db, "WH-2024-001").id, "2700"))
+    take(db, "clerk", instruction_of(db, row), "acknowledge")
+    assert execute(db, "clerk", instruction_of(db, row)).instruction.executed == Decimal("300")
+
+
+def test_consent_is_to_an_available_lot_only(db):
+    row = executing(db)
+    held = receive(db, quantity="50", lot_code="WH-HELD")
+    db.execute(update(Lot).where(Lot.id == held.id).values(status="quarantined"))
+    db.commit()
+    with pytest.raises(Invalid):
+        instructions.add_lot(session=db, actor=user_named(db, "approver"), instruction_id=instruction_of(db, row).id,
+                             lot_id=held.id)
+
+
+def test_a_receive_instruction_needs_a_facility_that_may_store_the_material(db):
+    given = InstructionInput(kind="receive", enterprise="ENT-COLD", material="WHEAT", quantity="10",
+                             deadline=business_today() + timedelta(days=2), reason="补充")
+    with pytest.raises(Invalid) as caught:
+        instructions.issue_instruction(session=db, actor=user_named(db, "officer"), given=given)
+    db.rollback()
+    assert set(caught.value.fields) == {"enterprise"} and count_rows(db, Instruction) == 0
+
+
+def _confirmed_replenishment(db) -> Replenishment:
+    row = executing(db, "100")
+    take(db, "clerk", instruction_of(db, row), "acknowledge")
+    execute(db, "clerk", instruction_of(db, row))
+    act(db, row, "approver", "complete")
+    proposal = db.exec(select(Replenishment)).one()
+    with pytest.raises(Forbidden):  # whose completion proposed it does not also confirm it (four eyes)
+        replenishments.confirm(session=db, actor=user_named(db, "approver"), replenishment_id=proposal.id)
+    db.rollback()
+    directory.create_user(session=db, username="approver2", org_code="BUR-GRAIN", role="bureau_approver",
+                          password="long enough 1")
+    replenishments.confirm(session=db, actor=user_named(db, "approver2"), replenishment_id=proposal.id)
+    db.commit()
+    db.expire_all()
+    return db.get(Replenishment, proposal.id)
+
+
+def test_only_stock_that_passed_inspection_fulfils_a_replenishment(db):
+    proposal = _confirmed_replenishment(db)
+    order = db.exec(select(Instruction).where(Instruction.replenishment_id == proposal.id)).one()
+    take(db, "clerk", order, "acknowledge")
+    movements = count_rows(db, Movement)
+    for result in ("failed", "pending"):
+        with pytest.raises(Invalid) as caught:
+            instructions.execute(session=db, actor=user_named(db, "clerk"), instruction_id=order.id, receipt=Receipt(
+                material="", facility="GR-01", lot_code=f"WH-{result}", quantity=Decimal("100"),
+                inspection_result=result))
+        db.rollback()
+        assert "inspection_result" in caught.value.fields
+    assert (db.get(Replenishment, proposal.id).received, count_rows(db, Movement)) == (Decimal(0), movements)
+
+
+def test_the_bureau_instructs_again_after_a_receive_instruction_is_refused(db):
+    proposal = _confirmed_replenishment(db)
+    order = db.exec(select(Instruction).where(Instruction.replenishment_id == proposal.id)).one()
+    with pytest.raises(Conflict):  # the first instruction still covers it all
+        instructions.reinstruct(session=db, actor=user_named(db, "officer"), replenishment_id=proposal.id)
+    db.rollback()
+    take(db, "clerk", order, "refuse", "仓容不足")
+    with pytest.raises(NotFound):
+        instructions.reinstruct(session=db, actor=user_named(db, "emofficer"), replenishment_id=proposal.id)
+    db.rollback()
+    again = instructions.reinstruct(session=db, actor=user_named(db, "officer"), replenishment_id=proposal.id)
+    db.commit()
+    assert (again.kind, again.quantity, again.replenishment_id, again.deadline) == (
+        "receive", Decimal("100"), proposal.id, proposal.due_on)

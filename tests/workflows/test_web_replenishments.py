@@ -165,3 +165,22 @@ def test_a_material_with_nothing_on_hand_still_shows_what_is_to_replenish(login_
     cold = re.search(r'<tr data-key="PORK-FZ">(.*?)</tr>', text(login_as("coldclerk").get("/stock/summary")),
                      re.S).group(1)
     assert 'to-replenish">—<' in cold, "another enterprise's replenishment is not counted"
+
+
+def test_after_a_refusal_the_bureau_instructs_the_enterprise_again_from_the_page(login_as, db, english, proposed):
+    approver = login_as("approver")
+    approver.post(f"/replenishments/{proposed.id}/confirm", data={"confirm-note": "同意"})
+    first = db.exec(select(Instruction).where(Instruction.replenishment_id == proposed.id)).one()
+    assert 'id="replenishment-reinstruct-form"' not in text(approver.get(f"/replenishments/{proposed.id}"))
+    clerk = login_as("clerk")
+    clerk.post(f"/instructions/{first.id}/refuse", data={"refuse-note": "仓容不足"})
+    db.expire_all()
+    assert db.get(Instruction, first.id).status == "refused"
+    officer = login_as("officer")
+    assert 'id="replenishment-reinstruct-form"' in text(officer.get(f"/replenishments/{proposed.id}"))
+    assert login_as("emofficer").post(f"/replenishments/{proposed.id}/reinstruct").status_code == 404
+    response = login_as("officer").post(f"/replenishments/{proposed.id}/reinstruct", follow_redirects=True)
+    assert response.status_code == 200
+    again = db.exec(select(Instruction).where(Instruction.replenishment_id == proposed.id,
+                                              Instruction.id != first.id)).one()
+    assert (again.kind, again.quantity, again.status) == ("receive", Decimal("300"), "issued")

@@ -167,6 +167,8 @@ class SummaryRow(Out):
     on_hand: Quantity
     plan_quantity: Quantity | None = Field(description="null until annual plans exist")
     coverage: Quantity | None = Field(description="null until annual plans exist")
+    to_replenish: Quantity | None = Field(default=None, description="grouped by material: what open replenishments "
+                                                                   "still have to bring in; null when none is open")
 
 
 class Summary(BaseModel):

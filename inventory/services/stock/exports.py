@@ -47,7 +47,8 @@ LOT_COLUMNS = (
 SUMMARY_KEY_LABELS = {"material": N_("Material code"), "category": N_("Category"),
                       "enterprise": N_("Enterprise code"), "district": N_("District code")}
 SUMMARY_COLUMNS = (("name", N_("Name")), ("unit", N_("Unit")), ("lot_count", N_("Lots")),
-                   ("on_hand", N_("On hand")), ("plan_quantity", N_("Plan quantity")), ("coverage", N_("Coverage")))
+                   ("on_hand", N_("On hand")), ("plan_quantity", N_("Plan quantity")), ("coverage", N_("Coverage")),
+                   ("to_replenish", N_("To replenish")))
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,8 @@ def summary_table(*, session: Session, actor: User, group_by: str, fmt: str) -> 
     scope.require(actor, "export", "lot")
     rows = queries.summary(session=session, actor=actor, group_by=group_by)
     columns = (("key", SUMMARY_KEY_LABELS[group_by]), *SUMMARY_COLUMNS)
-    values = [(r.key, r.name, r.unit, r.lot_count, r.on_hand, r.plan_quantity, r.coverage) for r in rows]
+    values = [(r.key, r.name, r.unit, r.lot_count, r.on_hand, r.plan_quantity, r.coverage, r.to_replenish)
+              for r in rows]
     return Table(N_("Stock summary"), columns, values, dated_filename(f"stock-summary-{group_by}", fmt))
 
 

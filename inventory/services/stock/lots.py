@@ -20,7 +20,7 @@ from inventory.db import lock_row
 from inventory.models import Adjustment, Facility, Lot, Material, Movement, Organisation, User
 from inventory.services.audit import trail
 from inventory.services.stock import catalogue
-from inventory.services.stock import ledger
+from inventory.services.stock import holds, ledger
 from inventory.services.workflows import engine
 from inventory.core.vocab import (
     Category, InspectionResult, LotStatus, MovementKind, OrgKind, RequestStatus, Role, StorageClass,
@@ -312,6 +312,7 @@ def issue(*, session: Session, actor: User, lot_id: int, amount: Decimal, note: 
     amount = ledger.quantity(amount)
     if amount <= 0:
         raise Invalid.field("quantity", _l("must be positive"))
+    holds.require_free(session, lot, amount)
     return ledger.post_movement(session=session, lot_id=lot.id, kind="issue", amount=-amount, actor=actor, note=note)
 
 
@@ -437,7 +438,8 @@ def fefo(
     *, session: Session, actor: User, material_id: int, quantity: Decimal | None = None,
     enterprise_id: int | None = None, facility_id: int | None = None, today: date | None = None,
 ) -> list[Pick]:
-    """First expiry, first out: the available lots to take from, earliest expiry first."""
+    """First expiry, first out: the available lots to take from, earliest expiry first, less what open release
+    instructions hold of them."""
     query = (scope.lots_query(session, actor)
              .where(Lot.material_id == material_id, Lot.status == "available", Lot.on_hand > 0,
                     Lot.expiry_date >= (today or business_today())))
@@ -447,8 +449,12 @@ def fefo(
         query = query.where(Lot.facility_id == facility_id)
     picks: list[Pick] = []
     remaining = quantity
-    for lot in session.exec(query.order_by(Lot.expiry_date, Lot.id).limit(200)):
-        take = lot.on_hand if remaining is None else min(lot.on_hand, remaining)
+    lots = list(session.exec(query.order_by(Lot.expiry_date, Lot.id).limit(200)))
+    free = holds.free(session, lots)
+    for lot in lots:
+        if free[lot.id] <= 0:
+            continue
+        take = free[lot.id] if remaining is None else min(free[lot.id], remaining)
         picks.append(Pick(lot, take))
         if remaining is not None:
             remaining -= take

@@ -6,7 +6,7 @@ million lots.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -16,10 +16,10 @@ from sqlmodel import Session, select
 
 from inventory import scope
 from inventory.models import (
-    Adjustment, District, Facility, Lot, Material, Movement, Organisation, StockCount, Transfer, User,
+    Adjustment, District, Facility, Lot, Material, Movement, Organisation, Replenishment, StockCount, Transfer, User,
 )
 from inventory.core.errors import Invalid
-from inventory.core.vocab import LotStatus, OrgKind, RequestStatus, SummaryGroup
+from inventory.core.vocab import LotStatus, OrgKind, ReplenishmentStatus, RequestStatus, SummaryGroup
 from inventory.core.clock import business_today
 
 
@@ -84,6 +84,8 @@ class SummaryRow:
     on_hand: Decimal
     plan_quantity: Decimal | None
     coverage: Decimal | None
+    #: what open replenishments still have to bring in (by material only; None otherwise or when none is open)
+    to_replenish: Decimal | None = None
 
 
 def summary(*, session: Session, actor: User, group_by: str) -> list[SummaryRow]:
@@ -117,8 +119,29 @@ def summary(*, session: Session, actor: User, group_by: str) -> list[SummaryRow]
         query = (query.join(Facility, Facility.id == groups.c.facility_id)
                  .join(District, District.id == Facility.district_id))
     query = query.group_by(*key_columns, Material.unit).order_by(key_columns[0], Material.unit)
-    return [SummaryRow(key=k, name=n, unit=u, lot_count=int(c), on_hand=Decimal(total), plan_quantity=None, coverage=None)
-            for k, n, u, c, total in session.execute(query)]
+    rows = [SummaryRow(key=k, name=n, unit=u, lot_count=int(c), on_hand=Decimal(total), plan_quantity=None,
+                       coverage=None) for k, n, u, c, total in session.execute(query)]
+    return _with_replenishments(session, actor, rows) if group_by == "material" else rows
+
+
+def _with_replenishments(session: Session, actor: User, rows: list[SummaryRow]) -> list[SummaryRow]:
+    """Beside on-hand, what open replenishments (dispatched or scrapped stock to buy back, docs/domain-rules.md,
+    dispatch) still have to bring in; a material with nothing on hand but a replenishment open shows too."""
+    if not scope.can(actor, "view", "replenishment"):
+        return rows
+    owed = select(Replenishment.material_id, func.sum(Replenishment.quantity - Replenishment.received).label("left")) \
+        .where(Replenishment.id.in_(scope.enterprise_rows_query(session, actor, Replenishment)
+                                    .with_only_columns(Replenishment.id)),
+               Replenishment.status.in_([ReplenishmentStatus.proposed, ReplenishmentStatus.confirmed])) \
+        .group_by(Replenishment.material_id).subquery()
+    left = {code: (name, unit, Decimal(amount)) for code, name, unit, amount in session.execute(
+        select(Material.code, Material.name_zh, Material.unit, owed.c.left).join(owed, owed.c.material_id == Material.id))}
+    shown = [replace(row, to_replenish=left[row.key][2]) if row.key in left else row for row in rows]
+    keys = {row.key for row in rows}
+    shown += [SummaryRow(key=code, name=name, unit=unit, lot_count=0, on_hand=Decimal(0), plan_quantity=None,
+                         coverage=None, to_replenish=amount) for code, (name, unit, amount) in left.items()
+              if code not in keys]
+    return sorted(shown, key=lambda row: (row.key, row.unit or ""))
 
 
 @dataclass(frozen=True)

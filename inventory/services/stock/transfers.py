@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from inventory import scope
 from inventory.models import Facility, Lot, Material, Transfer, User
 from inventory.services.audit import trail
-from inventory.services.stock import ledger
+from inventory.services.stock import holds, ledger
 from inventory.services.workflows import engine
 from inventory.services.stock.flows import TRANSFER
 from inventory.core.vocab import RequestStatus, WorkflowAction
@@ -76,6 +76,7 @@ def _execute(session: Session, actor: User, transfer: Transfer, _note: str = "")
     lot = session.get(Lot, transfer.lot_id)
     target = session.get(Facility, transfer.to_facility_id)
     _fits(session, lot, target)
+    holds.require_free(session, lot, transfer.quantity)
     ledger.post_movement(session=session, lot_id=lot.id, kind="transfer_out", amount=-transfer.quantity,
                          actor=actor, ref_type="transfer", ref_id=transfer.id)
     moved = Lot(lot_code=f"{lot.lot_code}-T{transfer.id}", material_id=lot.material_id, facility_id=target.id,

@@ -67,7 +67,9 @@ def replenishment_overdue(session: Session, as_of: date) -> Select:
         _key("replenishment_overdue", Replenishment.id).label("dedup_key"),
         _severity(Replenishment.due_on, as_of).label("severity"),
         literal("replenishment").label("subject_type"), Replenishment.id.label("subject_id"),
-        Replenishment.enterprise_id.label("enterprise_id"), Replenishment.material_id.label("material_id"),
+        # the enterprise can act once the bureau has confirmed: until then the alert is the bureau's alone
+        case((Replenishment.status == ReplenishmentStatus.confirmed, Replenishment.enterprise_id))
+        .label("enterprise_id"), Replenishment.material_id.label("material_id"),
         Material.bureau_id.label("bureau_id"), Material.category.label("category"),
         payload(code=Replenishment.code, due_on=Replenishment.due_on,
                 days_overdue=days_between(Replenishment.due_on, literal(as_of))).label("payload"),

@@ -13,17 +13,16 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from inventory.core.clock import business_today
 from inventory.core.errors import Conflict, Invalid
 from inventory.core.quantities import quantity_text
-from inventory.core.vocab import InstructionKind, InstructionStatus, LotStatus
-from inventory.models import Dispatch, DispatchAllocation, Facility, Instruction, InstructionLot, Lot, Material
-from inventory.services.stock import ledger
+from inventory.core.vocab import LotStatus
+from inventory.models import Dispatch, DispatchAllocation, Facility, Lot, Material
+from inventory.services.stock import holds
 from inventory.services.stock.lots import check_cold_chain
-from inventory.services.workflows.dispatch_plan import Problems, plan_lines
+from inventory.services.workflows.dispatch_plan import Problems, fefo_take, plan_lines, positive_amount
 
 #: lots looked at per line: more than a plan ever takes from
 LOTS_PER_LINE = 500
@@ -34,21 +33,6 @@ class AllocationInput:
     line_id: int
     lot_id: int
     quantity: Decimal | str | int
-
-
-def free_stock(session: Session, lots: list[Lot]) -> dict[int, Decimal]:
-    """What each lot can still give: on hand less what open release instructions still have to take from it
-    (a dispatch's allocations become its instructions in the transaction that approves it)."""
-    if not lots:
-        return {}
-    left = InstructionLot.proposed - InstructionLot.taken
-    held = dict(session.exec(
-        select(InstructionLot.lot_id, func.sum(case((left > 0, left), else_=0)))
-        .join(Instruction, Instruction.id == InstructionLot.instruction_id)
-        .where(InstructionLot.lot_id.in_([lot.id for lot in lots]), Instruction.kind == InstructionKind.release,
-               Instruction.status.in_([str(s) for s in InstructionStatus.open()]))
-        .group_by(InstructionLot.lot_id)).all())
-    return {lot.id: max(lot.on_hand - Decimal(held.get(lot.id) or 0), Decimal(0)) for lot in lots}
 
 
 def _allocatable(material_id: int, today: date):
@@ -82,17 +66,10 @@ def propose(session: Session, dispatch: Dispatch, *, today: date | None = None) 
     for line in plan_lines(session, dispatch.id):
         lots = _suiting(session, list(session.exec(_allocatable(line.material_id, day)
                                                    .order_by(Lot.expiry_date, Lot.id).limit(LOTS_PER_LINE))))
-        free = free_stock(session, lots)
-        remaining = line.quantity
-        for lot in lots:
-            take = min(free[lot.id], remaining)
-            if take <= 0:
-                continue
-            allocations.append(DispatchAllocation(dispatch_id=dispatch.id, line_id=line.id, lot_id=lot.id,
-                                                  enterprise_id=lot.enterprise_id, quantity=take))
-            remaining -= take
-            if remaining == 0:
-                break
+        picks, remaining = fefo_take(lots, holds.free(session, lots), line.quantity)
+        enterprise_of = {lot.id: lot.enterprise_id for lot in lots}
+        allocations += [DispatchAllocation(dispatch_id=dispatch.id, line_id=line.id, lot_id=lot_id,
+                                           enterprise_id=enterprise_of[lot_id], quantity=take) for lot_id, take in picks]
         if remaining > 0:
             material = session.get(Material, line.material_id)
             short.append(str(_l("%(material)s: %(available)s %(unit)s available, %(requested)s planned",
@@ -112,7 +89,7 @@ def check_given(session: Session, dispatch: Dispatch, given: list[AllocationInpu
     lines = {line.id: line for line in plan_lines(session, dispatch.id)}
     lot_ids = {entry.lot_id for entry in given}
     lots = {lot.id: lot for lot in session.exec(select(Lot).where(Lot.id.in_(lot_ids)))} if lot_ids else {}
-    free = free_stock(session, list(lots.values()))
+    free = holds.free(session, list(lots.values()))
     problems = Problems()
     allocations: list[DispatchAllocation] = []
     per_line: dict[int, Decimal] = defaultdict(Decimal)
@@ -121,7 +98,7 @@ def check_given(session: Session, dispatch: Dispatch, given: list[AllocationInpu
     for index, entry in enumerate(given):
         key = f"allocations[{index}]"
         line, lot = lines.get(entry.line_id), lots.get(entry.lot_id)
-        quantity = _quantity(entry.quantity, f"{key}.quantity", problems)
+        quantity = positive_amount(entry.quantity, f"{key}.quantity", problems)
         if line is None:
             problems.add(f"{key}.line", _l("not a line of this plan"))
             continue
@@ -156,18 +133,6 @@ def check_given(session: Session, dispatch: Dispatch, given: list[AllocationInpu
                                                planned=quantity_text(line.quantity)))
     problems.raise_any(_l("the allocations do not fit the plan; nothing was saved"))
     return allocations
-
-
-def _quantity(value: Decimal | str | int, name: str, problems: Problems) -> Decimal | None:
-    try:
-        amount = ledger.quantity(value, field=name)
-    except Invalid as error:
-        problems.add(name, error.message)
-        return None
-    if amount <= 0:
-        problems.add(name, _l("must be positive"))
-        return None
-    return amount
 
 
 def allocations_of(session: Session, dispatch_id: int) -> list[DispatchAllocation]:

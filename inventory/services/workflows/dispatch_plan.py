@@ -70,6 +70,34 @@ class Problems:
             raise Invalid(message, fields=self.fields)
 
 
+def positive_amount(value: Decimal | str | int, name: str, problems: Problems) -> Decimal | None:
+    """A quantity above zero, or None with the problem noted against ``name``."""
+    try:
+        amount = ledger.quantity(value, field=name)
+    except Invalid as error:
+        problems.add(name, error.message)
+        return None
+    if amount <= 0:
+        problems.add(name, _l("must be positive"))
+        return None
+    return amount
+
+
+def fefo_take(lots: list, free: dict[int, Decimal], quantity: Decimal) -> tuple[list[tuple[int, Decimal]], Decimal]:
+    """First expiry, first out over ``lots`` (already in that order) within what each can give: the picks, and
+    what they leave uncovered."""
+    picks, remaining = [], quantity
+    for lot in lots:
+        take = min(free[lot.id], remaining)
+        if take <= 0:
+            continue
+        picks.append((lot.id, take))
+        remaining -= take
+        if remaining == 0:
+            break
+    return picks, remaining
+
+
 def read_plan(session: Session, actor: User, plan: PlanInput) -> ReadPlan:
     """The plan's columns and lines, checked: 422 naming every bad field, nothing written."""
     problems = Problems()

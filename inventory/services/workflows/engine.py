@@ -42,7 +42,7 @@ def check(session: Session, actor: User, flow: Flow, row: Any, action: str) -> T
     if step is None:
         raise _illegal(flow, action, row.status)
     if actor.role not in step.roles:
-        raise Forbidden(_l("%(role)s may not %(action)s a %(entity)s", role=actor.role,
+        raise Forbidden(_l("%(role)s may not %(action)s this %(entity)s", role=actor.role,
                            action=WorkflowAction.label_of(action), entity=flow.label))
     if step.check is not None:
         step.check(session, actor, row)

@@ -58,6 +58,8 @@ class ReplenishmentView:
     steps: list[StepView]
     people: dict[int, str]
     actions: frozenset[str]
+    #: what the reader may instruct again (a refused or called-off receive instruction), 0 when nothing
+    reinstructable: object = 0
 
 
 def _actions(session: Session, actor: User, flow: Flow, row) -> frozenset[str]:
@@ -110,4 +112,7 @@ def replenishment_view(*, session: Session, actor: User, replenishment_id: int) 
         dispatch=session.get(Dispatch, row.dispatch_id) if row.dispatch_id else None,
         instructions=list(session.exec(select(Instruction).where(Instruction.replenishment_id == row.id)
                                        .order_by(Instruction.id))),
-        steps=steps, people=people, actions=_actions(session, actor, replenishments.REPLENISHMENT, row))
+        steps=steps, people=people, actions=_actions(session, actor, replenishments.REPLENISHMENT, row),
+        reinstructable=instructions.reinstructable(session, row)
+        if scope.can(actor, "issue", "instruction") and actor.org_id == session.get(Material, row.material_id).bureau_id
+        else 0)

@@ -26,19 +26,21 @@ from inventory import scope
 from inventory.core import settings
 from inventory.core.clock import business_today, utcnow
 from inventory.core.errors import Conflict, Forbidden, Invalid, NotFound
+from inventory.db import lock_row
 from inventory.core.quantities import quantity_text
-from inventory.core.vocab import DispatchStatus, InstructionKind, InstructionStatus as S, LotStatus, MovementKind, OrgKind
+from inventory.core.vocab import (
+    DispatchStatus, InspectionResult, InstructionKind, InstructionStatus as S, LotStatus, MovementKind, OrgKind,
+)
 from inventory.core.vocab import ReplenishmentStatus, ViolationKind, WorkflowAction as A
 from inventory.models import (
-    Dispatch, DispatchAllocation, DispatchLine, Instruction, InstructionLot, Lot, Material, Movement, Organisation,
-    User,
+    Dispatch, DispatchAllocation, DispatchLine, Facility, Instruction, InstructionLot, Lot, Material, Movement,
+    Organisation, Replenishment, User,
 )
 from inventory.scope.dispatch import PERMISSIONS
 from inventory.services.audit import trail
-from inventory.services.stock import ledger, lots as stock_lots
+from inventory.services.stock import holds, ledger, lots as stock_lots
 from inventory.services.workflows import engine, replenishments, violations
-from inventory.services.workflows.dispatch_allocation import free_stock
-from inventory.services.workflows.dispatch_plan import Problems
+from inventory.services.workflows.dispatch_plan import Problems, fefo_take, positive_amount
 from inventory.services.workflows.registry import Flow, InboxEntry, Transition, register
 
 ENTERPRISE = PERMISSIONS[("instruction", "execute")]
@@ -184,7 +186,7 @@ def issue_instruction(*, session: Session, actor: User, given: InstructionInput)
         problems.add("material", _l("unknown or withdrawn material %(code)s", code=given.material))
     elif material.bureau_id != actor.org_id:
         problems.add("material", _l("a bureau instructs only for the materials in its own remit"))
-    quantity = _positive(given.quantity, "quantity", problems)
+    quantity = positive_amount(given.quantity, "quantity", problems)
     if given.deadline is None:
         problems.add("deadline", _l("required"))
     elif not today <= given.deadline <= today + timedelta(days=LONGEST_DAYS):
@@ -197,8 +199,12 @@ def issue_instruction(*, session: Session, actor: User, given: InstructionInput)
     picks: list[tuple[int, Decimal]] = []
     if given.kind == InstructionKind.release:
         picks = _release_lots(session, enterprise.id, material.id, quantity, given.lots, problems)
-    elif given.lots:
-        problems.add("lots", _l("a receive instruction names no lots: the stock is yet to arrive"))
+    else:
+        if given.lots:
+            problems.add("lots", _l("a receive instruction names no lots: the stock is yet to arrive"))
+        if not _stores(session, enterprise.id, material):
+            problems.add("enterprise", _l("the enterprise has no facility declared for this material's category "
+                                          "and storage class"))
     replenishment = None
     if given.replenishment_id is not None:
         replenishment = replenishments.for_instruction(session, given.replenishment_id, enterprise.id, material.id,
@@ -215,6 +221,18 @@ def issue_instruction(*, session: Session, actor: User, given: InstructionInput)
     engine.opened(session, flow=INSTRUCTION, row=row, actor=actor, note=row.reason)
     _audit_issue(session, actor, row, picks)
     return row
+
+
+def _stores(session: Session, enterprise_id: int, material: Material) -> bool:
+    """Whether one of the enterprise's active facilities may receive the material (category and storage class)."""
+    for facility in session.exec(select(Facility).where(Facility.enterprise_id == enterprise_id, Facility.active)):
+        try:
+            stock_lots.check_category(material, facility)
+            stock_lots.check_cold_chain(material, facility)
+        except Invalid:
+            continue
+        return True
+    return False
 
 
 def _dispatch_room(session: Session, actor: User, given: InstructionInput, material_id: int, quantity: Decimal,
@@ -260,18 +278,6 @@ def _audit_issue(session: Session, actor: User, row: Instruction, picks: list[tu
                      "lots": [{"lot": lot_id, "quantity": str(amount)} for lot_id, amount in picks]})
 
 
-def _positive(value: Decimal | str | int, name: str, problems: Problems) -> Decimal | None:
-    try:
-        amount = ledger.quantity(value, field=name)
-    except Invalid as error:
-        problems.add(name, error.message)
-        return None
-    if amount <= 0:
-        problems.add(name, _l("must be positive"))
-        return None
-    return amount
-
-
 def _release_lots(session: Session, enterprise_id: int, material_id: int, quantity: Decimal,
                   given: tuple[tuple[int, Decimal | str | int], ...], problems: Problems) -> list[tuple[int, Decimal]]:
     """The lots a release is proposed from: the given ones, checked, or FEFO within the enterprise; either way
@@ -281,17 +287,11 @@ def _release_lots(session: Session, enterprise_id: int, material_id: int, quanti
         Lot.enterprise_id == enterprise_id, Lot.material_id == material_id, Lot.status == LotStatus.available,
         Lot.on_hand > 0, Lot.expiry_date >= today).order_by(Lot.expiry_date, Lot.id)))
     by_id = {lot.id: lot for lot in usable}
-    free = free_stock(session, usable)
+    free = holds.free(session, usable)
     if not given:
-        picks, remaining = [], quantity
-        for lot in usable:
-            take = min(free[lot.id], remaining)
-            if take <= 0:
-                continue
-            picks.append((lot.id, take))
-            remaining -= take
-            if remaining == 0:
-                return picks
+        picks, remaining = fefo_take(usable, free, quantity)
+        if remaining == 0:
+            return picks
         problems.add("quantity", _l("the enterprise holds %(available)s available; %(requested)s instructed",
                                     available=quantity_text(quantity - remaining), requested=quantity_text(quantity)))
         return []
@@ -302,7 +302,7 @@ def _release_lots(session: Session, enterprise_id: int, material_id: int, quanti
         if lot is None:
             problems.add(f"{name}.lot", _l("not an available lot of this enterprise and material"))
             continue
-        value = _positive(amount, f"{name}.quantity", problems)
+        value = positive_amount(amount, f"{name}.quantity", problems)
         if value is None:
             continue
         if value > free[lot.id]:
@@ -331,6 +331,10 @@ def add_lot(*, session: Session, actor: User, instruction_id: int, lot_id: int) 
     lot = session.get(Lot, lot_id)
     if lot is None or lot.enterprise_id != row.enterprise_id or lot.material_id != row.material_id:
         raise Invalid.field("lot", _l("not a lot of the instruction's enterprise and material"))
+    if lot.status != LotStatus.available or lot.expiry_date < business_today():
+        raise Invalid.field("lot", _l("lot %(code)s cannot be released: it is %(status)s", code=lot.lot_code,
+                                      status=LotStatus.label_of(lot.status) if lot.expiry_date >= business_today()
+                                      else LotStatus.expired.label))
     if session.exec(select(InstructionLot).where(InstructionLot.instruction_id == row.id,
                                                  InstructionLot.lot_id == lot_id)).first():
         raise Conflict(_l("lot %(code)s is already in the instruction", code=lot.lot_code), code="duplicate")
@@ -403,6 +407,8 @@ def _release(session: Session, actor: User, row: Instruction, given: ReleaseInpu
     kind = MovementKind.dispatch if row.dispatch_id else MovementKind.issue
     done = Execution(row)
     for lot_id, amount in picks:
+        # what other open instructions hold of the lot is theirs (a consented lot may be another's proposal)
+        holds.require_free(session, session.get(Lot, lot_id), amount, except_instruction=row.id)
         done.movements.append(ledger.post_movement(session=session, lot_id=lot_id, kind=kind, amount=-amount,
                                                    actor=actor, ref_type="instruction", ref_id=row.id,
                                                    note=given.note.strip()[:500]))
@@ -421,13 +427,9 @@ def _picks(session: Session, row: Instruction, instructed: dict[int, Instruction
         lots = list(session.exec(select(Lot).where(Lot.id.in_(list(instructed)), Lot.status == LotStatus.available,
                                                    Lot.on_hand > 0, Lot.expiry_date >= business_today())
                                  .order_by(Lot.expiry_date, Lot.id)))
-        picks = []
-        for lot in lots:
-            take = min(lot.on_hand, remaining)
-            picks.append((lot.id, take))
-            remaining -= take
-            if remaining == 0:
-                return picks
+        picks, remaining = fefo_take(lots, holds.free(session, lots, except_instruction=row.id), remaining)
+        if remaining == 0:
+            return picks
         raise Conflict(_l("the instructed lots hold %(held)s of the %(left)s remaining; the bureau can add a lot",
                           held=quantity_text(row.quantity - row.executed - remaining),
                           left=quantity_text(row.quantity - row.executed)), code="insufficient_stock")
@@ -436,7 +438,7 @@ def _picks(session: Session, row: Instruction, instructed: dict[int, Instruction
     for index, (lot_id, amount) in enumerate(given.picks):
         name = f"lots[{index}]"
         lot = lots.get(lot_id)
-        value = _positive(amount, f"{name}.quantity", problems)
+        value = positive_amount(amount, f"{name}.quantity", problems)
         if lot is None or lot.enterprise_id != row.enterprise_id or lot.material_id != row.material_id:
             problems.add(f"{name}.lot", _l("not a lot of this enterprise and material"))
         elif lot_id not in instructed:
@@ -455,6 +457,9 @@ def _receive(session: Session, actor: User, row: Instruction, receipt: stock_lot
     if receipt.material.strip() and receipt.material.strip() != material.code:
         raise Invalid.field("material", _l("the instruction is for %(code)s", code=material.code))
     receipt = stock_lots.Receipt(**{**receipt.__dict__, "material": material.code})
+    if stock_lots.inspection_result(receipt.inspection_result) != InspectionResult.passed:
+        raise Invalid.field("inspection_result", _l("an instruction is fulfilled by stock that passed inspection; "
+                                                    "receive failed or uninspected stock as an ordinary receipt"))
     amount = ledger.quantity(receipt.quantity)
     if amount > 0:
         _take(session, row, amount)
@@ -475,8 +480,9 @@ def _progress(session: Session, actor: User, row: Instruction, amount: Decimal, 
         if marked:
             violations.record(session, enterprise_id=row.enterprise_id, kind=ViolationKind.refused_instruction,
                               source_type="instruction", source_id=row.id, actor=actor,
-                              note=str(_l("executed after the deadline %(day)s", day=row.deadline.isoformat())))
-    text = str(_l("%(amount)s executed", amount=quantity_text(amount))) + (f" · {note.strip()}" if note.strip() else "")
+                              note=f"deadline {row.deadline.isoformat()}")
+    # stored as written, not in the request's language: the page translates the step's action, not its note
+    text = quantity_text(amount) + (f" · {note.strip()}" if note.strip() else "")
     engine.progressed(session, flow=INSTRUCTION, row=row, action=A.execute, actor=actor, note=text[:500])
     trail.record(session, actor=actor, action="instruction.execute", entity="instruction", entity_id=row.id,
                  org_id=row.enterprise_id, after={"quantity": str(amount), "executed": str(row.executed),
@@ -520,6 +526,33 @@ def released(session: Session, dispatch_id: int) -> dict[tuple[int, int], Decima
 def open_count(session: Session, dispatch_id: int) -> int:
     return session.exec(select(func.count()).select_from(Instruction).where(
         Instruction.dispatch_id == dispatch_id, Instruction.status.in_([str(s) for s in S.open()]))).one()
+
+
+def reinstruct(*, session: Session, actor: User, replenishment_id: int) -> Instruction:
+    """A confirmed replenishment whose receive instruction was refused or called off is instructed again, for what
+    no receipt and no open instruction covers, by the bureau of its material."""
+    row = scope.visible_replenishment(session, actor, replenishment_id)
+    scope.require(actor, "issue", "instruction")
+    material = session.get(Material, row.material_id)
+    if actor.org_id != material.bureau_id:
+        raise Forbidden(_l("a bureau instructs only for the materials in its own remit"))
+    lock_row(session, Replenishment.__table__, row.id)
+    session.refresh(row)
+    room = reinstructable(session, row)
+    if room <= 0:
+        raise Conflict(_l("nothing of this replenishment is left to instruct"), code="illegal_transition")
+    deadline = max(row.due_on, business_today() + timedelta(days=settings.instruction_days()))
+    return issue_receive_for(session, actor, enterprise_id=row.enterprise_id, material_id=row.material_id,
+                             quantity=room, deadline=deadline, reason=row.code, replenishment_id=row.id)
+
+
+def reinstructable(session: Session, row: Replenishment) -> Decimal:
+    """What of a confirmed replenishment neither a receipt nor an open receive instruction covers."""
+    if row.status != ReplenishmentStatus.confirmed:
+        return Decimal(0)
+    pending = session.exec(select(func.coalesce(func.sum(Instruction.quantity - Instruction.executed), 0)).where(
+        Instruction.replenishment_id == row.id, Instruction.status.in_([str(s) for s in S.open()]))).one()
+    return row.quantity - row.received - Decimal(pending)
 
 
 @replenishments.REPLENISHMENT.on_enter(ReplenishmentStatus.confirmed)

@@ -1,16 +1,18 @@
 """Recovery (回收, reserve-materials-measures §一(三)): stock a dispatch delivered but did not use comes back.
 
 An enterprise that released stock for a dispatch receives what returns into a new lot in one of its facilities,
-with the inspection result; the receipt is linked to the dispatch, and what is recovered is not replenished.
+with the inspection result and an expiry no later than the stock released; the receipt is linked to the dispatch,
+and what is recovered in good order (passed inspection) is not replenished.
 Recovered at most what the enterprise released of that material for the dispatch, while it is executing: the
 dispatch's row lock orders two recoveries of the same dispatch, so together they cannot pass that bound.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func
+from sqlalchemy import and_, func
 from sqlmodel import Session, select
 
 from inventory import scope
@@ -18,7 +20,7 @@ from inventory.core.errors import Conflict, Invalid
 from inventory.core.quantities import quantity_text
 from inventory.core.vocab import DispatchStatus
 from inventory.db import lock_row
-from inventory.models import Dispatch, DispatchRecovery, Material, User
+from inventory.models import Dispatch, DispatchRecovery, Instruction, Lot, Material, Movement, User
 from inventory.services.audit import trail
 from inventory.services.stock import ledger
 from inventory.services.stock.lots import Receipt, inspection_result, receive_lot
@@ -46,6 +48,7 @@ def recover(*, session: Session, actor: User, dispatch_id: int, receipt: Receipt
     if amount > room:
         raise Conflict(_l("at most %(room)s %(unit)s can come back: released less recovered",
                           room=quantity_text(room), unit=material.unit), code="over_recovered")
+    receipt = _within_released_expiry(session, dispatch.id, actor.org_id, material.id, receipt)
     lot = receive_lot(session=session, actor=actor, receipt=receipt, ref_type="dispatch", ref_id=dispatch.id)
     row = DispatchRecovery(dispatch_id=dispatch.id, material_id=material.id, enterprise_id=actor.org_id,
                            lot_id=lot.id, quantity=amount, quality_result=inspection_result(receipt.inspection_result),
@@ -56,6 +59,22 @@ def recover(*, session: Session, actor: User, dispatch_id: int, receipt: Receipt
                  org_id=actor.org_id, after={"lot": lot.id, "lot_code": lot.lot_code, "material": material.code,
                                              "quantity": str(amount), "quality": row.quality_result})
     return row
+
+
+def _within_released_expiry(session: Session, dispatch_id: int, enterprise_id: int, material_id: int,
+                            receipt: Receipt) -> Receipt:
+    """Returned stock is the stock that went out: it expires no later than the earliest lot it was released from
+    (the default), so FEFO and the expiry alerts are not misled by a fresh date."""
+    earliest = session.exec(select(func.min(Lot.expiry_date)).join(Movement, Movement.lot_id == Lot.id)
+                            .join(Instruction, and_(Movement.ref_type == "instruction", Movement.ref_id == Instruction.id))
+                            .where(Instruction.dispatch_id == dispatch_id, Instruction.enterprise_id == enterprise_id,
+                                   Instruction.material_id == material_id)).one()
+    if receipt.expiry_date is None:
+        return replace(receipt, expiry_date=earliest)
+    if earliest is not None and receipt.expiry_date > earliest:
+        raise Invalid.field("expiry_date", _l("returned stock expires by %(day)s at the latest, as the stock released",
+                                              day=earliest.isoformat()))
+    return receipt
 
 
 def of_dispatch(session: Session, dispatch_id: int) -> list[DispatchRecovery]:

@@ -1,8 +1,8 @@
 """Replenishment (补充, reserve-materials-measures §四(二)): after a dispatch the reserve goes back to its plan scale.
 
 "动用后，市级储备部门应当……及时提出补充方案，明确物资种类、补充数量，及时补充至计划储备规模": when a dispatch completes,
-the system proposes, per material and enterprise, what was released less what was recovered, due a configurable
-number of days later; the bureau confirms it (adjusting quantity and due date), which sends the enterprise a
+the system proposes, per material and enterprise, what was released less what came back in good order, due a
+configurable number of days later; the bureau confirms it (not the person whose completion proposed it) (adjusting quantity and due date), which sends the enterprise a
 receive instruction; receipts under that instruction fulfil it (docs/domain-rules.md, dispatch).
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from inventory.core import settings
 from inventory.core.clock import business_today, utcnow
 from inventory.core.errors import Conflict, Forbidden, Invalid
 from inventory.core.quantities import quantity_text
-from inventory.core.vocab import ReplenishmentStatus as S
+from inventory.core.vocab import InspectionResult, ReplenishmentStatus as S
 from inventory.core.vocab import WorkflowAction as A
 from inventory.models import Dispatch, DispatchRecovery, Instruction, Material, Replenishment, User
 from inventory.scope.dispatch import PERMISSIONS
@@ -55,7 +55,7 @@ REPLENISHMENT = register(Flow(
     missing=_l("replenishment not found"), requester="proposed_by",
     transitions=(
         Transition(S.proposed, A.confirm, S.confirmed, PERMISSIONS[("replenishment", "confirm")], _material_bureau,
-                   by="confirmed_by", at="confirmed_at", note="confirm_note"),
+                   four_eyes=True, by="confirmed_by", at="confirmed_at", note="confirm_note"),
         Transition(S.confirmed, A.complete, S.fulfilled),
     ),
     describe=_describe,
@@ -67,7 +67,8 @@ def propose_for_dispatch(session: Session, actor: User, dispatch: Dispatch,
     """One proposal per enterprise and material: released less recovered, when anything is left to buy back."""
     recovered = dict(((enterprise, material), Decimal(total or 0)) for enterprise, material, total in session.exec(
         select(DispatchRecovery.enterprise_id, DispatchRecovery.material_id, func.sum(DispatchRecovery.quantity))
-        .where(DispatchRecovery.dispatch_id == dispatch.id)
+        .where(DispatchRecovery.dispatch_id == dispatch.id,
+               DispatchRecovery.quality_result == InspectionResult.passed)
         .group_by(DispatchRecovery.enterprise_id, DispatchRecovery.material_id)))
     due = business_today() + timedelta(days=settings.replenishment_due_days())
     made = []

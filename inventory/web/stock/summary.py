@@ -14,8 +14,6 @@ from inventory import scope
 from inventory.db import get_session
 from inventory.services.stock import queries
 from inventory.core.vocab import Category
-from inventory.services.stock.names import material_name
-from inventory.services.workflows import replenishments
 from inventory.web.stock.forms import SummaryForm
 
 bp = Blueprint("stock_summary", __name__, url_prefix="/stock")
@@ -57,24 +55,6 @@ def _label(row: queries.SummaryRow, group_by: str) -> str:
     return row.name
 
 
-def _to_replenish(rows: list[queries.SummaryRow]) -> dict[str, Decimal]:
-    """Open replenishments per material code, beside on-hand (issue 9); a material dispatched to nothing still
-    shows, with nothing on hand."""
-    if not scope.can(current_user, "view", "replenishment"):
-        return {}
-    session = get_session()
-    open_by_id = replenishments.open_by_material(session, current_user)
-    materials = {m.id: m for m in queries.materials(session=session, actor=current_user) if m.id in open_by_id} \
-        if open_by_id else {}
-    shown = {row.key for row in rows}
-    for material_id, material in materials.items():
-        if material.code not in shown:
-            rows.append(queries.SummaryRow(key=material.code, name=material_name(material), unit=material.unit,
-                                           lot_count=0, on_hand=Decimal(0), plan_quantity=None, coverage=None))
-    return {materials[material_id].code: amount for material_id, amount in open_by_id.items()
-            if material_id in materials}
-
-
 @bp.get("/summary")
 @login_required
 def show():
@@ -83,7 +63,7 @@ def show():
     form = SummaryForm(request.args)
     group_by = form.group_by.data if form.validate() else "material"
     rows = queries.summary(session=get_session(), actor=current_user, group_by=group_by)
-    to_replenish = _to_replenish(rows) if group_by == "material" else None
-    return render_template("stock/summary.html", form=form, rows=rows, group_by=group_by, to_replenish=to_replenish,
+    return render_template("stock/summary.html", form=form, rows=rows, group_by=group_by,
+                           to_replenish=group_by == "material" and scope.can(current_user, "view", "replenishment"),
                            labels={row.key: _label(row, group_by) for row in rows},
                            groups=bar_groups(rows, group_by)), 200 if not form.errors else 422

@@ -139,14 +139,14 @@ def edit(dispatch_id: int):
 def _may_recover(view: dispatch_views.DispatchView) -> bool:
     """An enterprise that released stock for the dispatch records what comes back, while it is executing."""
     return (view.dispatch.status == DispatchStatus.executing and scope.can(current_user, "recover", "dispatch")
-            and any(row.instruction.enterprise_id == current_user.org_id
+            and any(row.instruction.enterprise_id == current_user.org_id and row.instruction.executed > 0
                     and row.instruction.kind == InstructionKind.release for row in view.instructions))
 
 
 def _recovery_form(view: dispatch_views.DispatchView, **kwargs) -> RecoveryForm:
     form = RecoveryForm(prefix="recover", **kwargs)
     materials = {row.material.code: row.material for row in view.instructions
-                 if row.instruction.enterprise_id == current_user.org_id
+                 if row.instruction.enterprise_id == current_user.org_id and row.instruction.executed > 0
                  and row.instruction.kind == InstructionKind.release}
     form.material.choices = [SelectChoice(code, f"{material_name(m)} · {code} ({m.unit})")
                              for code, m in materials.items()]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 from inventory import scope
 from inventory.core.errors import DomainError
@@ -15,7 +16,7 @@ from inventory.core.vocab import InstructionKind, InstructionStatus, Replenishme
 from inventory.db import get_session
 from inventory.models import Material, Organisation, Replenishment
 from inventory.services import paging
-from inventory.services.workflows import instruction_views, replenishments
+from inventory.services.workflows import instruction_views, instructions, replenishments
 from inventory.services.workflows.dispatch_views import rows_by_id
 from inventory.web.service_errors import mark_fields, show_refusal
 from inventory.web.workflows.instruction_forms import ConfirmReplenishmentForm, ReplenishmentFilterForm
@@ -86,3 +87,24 @@ def confirm(replenishment_id: int):
             flash(_("The replenishment is confirmed and its enterprise instructed to receive."), "success")
             return redirect(url_for(".show", replenishment_id=replenishment_id))
     return _render_page(replenishment_id, failed=form, status=422)
+
+
+@bp.post("/<int:replenishment_id>/reinstruct")
+@login_required
+def reinstruct(replenishment_id: int):
+    """The bureau instructs the enterprise again after its receive instruction was refused or called off."""
+    session = get_session()
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        row = instructions.reinstruct(session=session, actor=current_user, replenishment_id=replenishment_id)
+    except DomainError as error:
+        session.rollback()
+        flash(error.message, "danger")
+        if error.status == 404:
+            abort(404)
+        return redirect(url_for(".show", replenishment_id=replenishment_id))
+    session.commit()
+    flash(_("Receive instruction %(code)s sent.", code=row.code), "success")
+    return redirect(url_for("instructions.show", instruction_id=row.id))
