@@ -198,5 +198,7 @@ def deliver() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_group, orgs_group, users_group, ledger_group, seed_demo, scan, deliver):
+    from inventory.cli_coldchain import readings_group
+
+    for group in (db_group, orgs_group, users_group, ledger_group, seed_demo, scan, deliver, readings_group):
         app.cli.add_command(group)

@@ -12,4 +12,9 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # a broker outage or a retry's back-off left pending
     "escalate-alerts": {"task": "workers.tasks.escalate_alerts", "schedule": timedelta(minutes=1)},
     "deliver-alerts": {"task": "workers.tasks.deliver_alerts", "schedule": timedelta(minutes=1)},
+    # cold chain (docs/coldchain.md): excursions and silent sensors every five minutes; partitions ahead,
+    # roll-ups and retention daily
+    "scan-temperature": {"task": "workers.tasks.scan_alerts", "schedule": timedelta(minutes=5),
+                         "args": ("temperature",)},
+    "coldchain-storage": {"task": "workers.tasks.coldchain_storage", "schedule": timedelta(hours=24)},
 }

@@ -11,6 +11,7 @@ from inventory.core import settings
 from inventory.core.clock import utcnow
 from inventory.db import session_scope
 from inventory.services.alerts import delivery, runs
+from inventory.services.coldchain import storage as coldchain_storage
 from inventory.services.stock import imports
 from inventory.services.system import checks
 
@@ -79,3 +80,14 @@ def deliver_alerts() -> dict[str, int]:
         if wait < RESCHEDULE_WITHIN.total_seconds():
             deliver_alerts.apply_async(countdown=max(wait, 0) + 0.05)
     return {"sent": report.sent, "retrying": report.retrying, "dead": report.dead}
+
+
+@shared_task(name="workers.tasks.coldchain_storage")
+def coldchain_storage_task() -> dict[str, int]:
+    """Beat's daily cold-chain housekeeping (docs/coldchain.md, storage): the coming months' partitions, the
+    last two days' hourly roll-ups, and retention (whole months dropped, roll-ups kept)."""
+    with session_scope() as session:
+        done = coldchain_storage.housekeeping(session)
+        session.commit()
+    return {"partitions_made": len(done.partitions_made), "hours_rolled_up": done.hours_rolled_up,
+            "partitions_dropped": len(done.retention.dropped), "rows_deleted": done.retention.deleted}

@@ -8,6 +8,9 @@ def init_app(app: Flask) -> None:
     # routes register on import
     from inventory.api.accounts import directory  # noqa: F401
     from inventory.api.alerts import alerts  # noqa: F401
+    from inventory.api.blood import calendar as blood_calendar, emergencies as blood_emergencies  # noqa: F401
+    from inventory.api.blood import reports as blood_reports  # noqa: F401
+    from inventory.api.coldchain import monitoring as coldchain_monitoring  # noqa: F401
     from inventory.api.stock import catalogue, exports, imports, lots, requests  # noqa: F401
     from inventory.api.system import health  # noqa: F401
     from inventory.api.workflows import authorisations, dispatches, inbox, instructions, replenishments  # noqa: F401

@@ -107,3 +107,30 @@ def mail_settings() -> dict[str, Any]:
 def public_url() -> str:
     """Where people open the system: the links in messages point here."""
     return str(current_app.config.get("PUBLIC_URL", "http://localhost:5000")).rstrip("/")
+
+
+def blood_supply_window_days() -> int:
+    """Days of issues the mean daily use of blood is taken over, the day itself included (default 30,
+    docs/blood.md)."""
+    return max(1, int(current_app.config.get("BLOOD_SUPPLY_WINDOW_DAYS", 30)))
+
+
+def blood_report_due_hour() -> int:
+    """Hour (Asia/Shanghai) of the next day by which a day's blood report must be filed (default 10)."""
+    return min(23, max(0, int(current_app.config.get("BLOOD_REPORT_DUE_HOUR", 10))))
+
+
+def reading_retention_days() -> int:
+    """Days raw cold-chain readings are kept before their month is dropped (default 400, so a whole year is
+    always there; hourly roll-ups are kept for good; docs/coldchain.md, storage)."""
+    return max(31, int(current_app.config.get("COLDCHAIN_RETENTION_DAYS", 400)))
+
+
+def sensor_silent_factor() -> float:
+    """A sensor is silent after this many of its expected intervals without a reading (default 3)."""
+    return max(1.0, float(current_app.config.get("COLDCHAIN_SILENT_FACTOR", 3)))
+
+
+def coldchain_rule_overrides() -> dict[str, dict]:
+    """Overrides of the default cold-chain rules by rule code (``{"medical_high": {"minutes": 480}}``)."""
+    return current_app.config.get("COLDCHAIN_RULES") or {}

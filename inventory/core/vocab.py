@@ -369,3 +369,111 @@ class ViolationKind(Vocabulary):
     price_arbitrage = "price_arbitrage", _l("Price arbitrage or fraudulent subsidies")
     refused_instruction = "refused_instruction", _l("Refused to execute a receive or release instruction")
 
+
+class BloodGroup(Vocabulary):
+    """ABO groups of the blood station's daily report (docs/blood.md)."""
+
+    A = "A", _l("Group A")
+    B = "B", _l("Group B")
+    O = "O", _l("Group O")  # noqa: E741
+    AB = "AB", _l("Group AB")
+
+
+class Rh(Vocabulary):
+    """Rh(D) type; Rh-negative stock is shown separately and never starts a level by itself (docs/blood.md)."""
+
+    pos = "pos", _l("Rh-positive")
+    neg = "neg", _l("Rh-negative")
+
+
+class BloodComponent(Vocabulary):
+    """What the station reports per group: red cells and plasma in units, apheresis platelets in therapeutic doses."""
+
+    red_cells = "red_cells", _l("Red cells (U)")
+    platelets = "platelets", _l("Apheresis platelets (therapeutic doses)")
+    plasma = "plasma", _l("Plasma (U)")
+
+
+class WarningColour(Vocabulary):
+    """The published warning of each level (blood-supply plan §三(二), docs/blood.md)."""
+
+    red = "red", _l("Red warning"), "text-bg-danger"
+    orange = "orange", _l("Orange warning"), "text-bg-warning"
+    yellow = "yellow", _l("Yellow warning"), "text-bg-warning"
+    blue = "blue", _l("Blue warning"), "text-bg-primary"
+
+
+class EmergencyLevel(Vocabulary):
+    """Blood-supply emergency levels, most serious first; IV and III are computed, II and I declared."""
+
+    I = "I", _l("Level I (particularly serious)"), "text-bg-danger"  # noqa: E741
+    II = "II", _l("Level II (serious)"), "text-bg-warning"
+    III = "III", _l("Level III (major)"), "text-bg-warning"
+    IV = "IV", _l("Level IV (general)"), "text-bg-primary"
+
+    @property
+    def colour(self) -> WarningColour:
+        return WarningColour({"I": "red", "II": "orange", "III": "yellow", "IV": "blue"}[self.value])
+
+    @property
+    def rank(self) -> int:
+        """4 for Level I down to 1 for Level IV: a higher rank is more serious."""
+        return {"I": 4, "II": 3, "III": 2, "IV": 1}[self.value]
+
+    @classmethod
+    def declared(cls) -> frozenset[EmergencyLevel]:
+        """The levels a health-commission officer declares with a reason and a designating document."""
+        return frozenset({cls.I, cls.II})
+
+
+class EmergencyStatus(Vocabulary):
+    """A computed level is proposed and becomes a published warning once the health commission confirms it;
+    a declared level is confirmed when declared."""
+
+    proposed = "proposed", _l("Proposed, awaiting confirmation"), "text-bg-warning"
+    confirmed = "confirmed", _l("Confirmed and published"), "text-bg-danger"
+
+
+class EmergencyOrigin(Vocabulary):
+    computed = "computed", _l("Computed from the daily reports")
+    declared = "declared", _l("Declared by the health commission")
+
+
+class NoticeRecipient(Vocabulary):
+    """Whom the health commission reports a Level III, II or I event to (blood-supply plan §三(三)2)."""
+
+    city = "city", _l("City party committee and government")
+    province = "province", _l("Provincial health department")
+
+
+class NoticeChannel(Vocabulary):
+    phone = "phone", _l("By phone")
+    written = "written", _l("In writing")
+
+
+class RuleMode(Vocabulary):
+    """How a cold-chain rule counts time out of range (docs/coldchain.md, rules)."""
+
+    consecutive = "consecutive", _l("Consecutive")
+    cumulative = "cumulative", _l("Cumulative")
+
+
+class RuleComparison(Vocabulary):
+    """Which side of a rule's threshold is out of range (docs/coldchain.md, rules)."""
+
+    above = "above", _l("Above (>)")
+    at_or_above = "at_or_above", _l("At or above (≥)")
+    below = "below", _l("Below (<)")
+    at_or_below = "at_or_below", _l("At or below (≤)")
+
+    @property
+    def high(self) -> bool:
+        """True when values above the threshold are out of range (the peak is then the highest value)."""
+        return self in (RuleComparison.above, RuleComparison.at_or_above)
+
+
+class ReadingMetric(Vocabulary):
+    """What a cold-chain rule watches."""
+
+    celsius = "celsius", _l("Temperature (°C)")
+    humidity = "humidity", _l("Relative humidity (%)")

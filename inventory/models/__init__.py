@@ -11,7 +11,13 @@ SQLModel.metadata.naming_convention = {
 
 from inventory.models.alerts import Alert, AlertEvent, Delivery, Silence, Subscription  # noqa: E402
 from inventory.models.audit import AuditEvent  # noqa: E402
+from inventory.models.blood import (  # noqa: E402
+    BloodEmergency, BloodNotice, BloodReport, BloodReportLine, CalendarDay, CalendarYear,
+)
 from inventory.models.catalogue import Material  # noqa: E402
+from inventory.models.coldchain import (  # noqa: E402
+    ColdchainFacility, ColdchainRule, DailyCheck, Excursion, Reading, ReadingHourly, Sensor,
+)
 from inventory.models.counts import CountMismatch, StockCount, StockCountLine  # noqa: E402
 from inventory.models.dispatch import (  # noqa: E402
     Dispatch, DispatchAllocation, DispatchLine, DispatchRecovery, EmergencyAuthorisation,
@@ -32,6 +38,8 @@ __all__ = [
     "Adjustment", "Alert", "AlertEvent", "ApiToken", "AuditEvent", "CountMismatch", "Delivery", "District", "Facility", "Heartbeat",
     "Dispatch", "DispatchAllocation", "DispatchLine", "DispatchRecovery", "EmergencyAuthorisation", "Instruction",
     "InstructionLot", "Replenishment", "Violation",
+    "BloodEmergency", "BloodNotice", "BloodReport", "BloodReportLine", "CalendarDay", "CalendarYear",
     "IdempotencyRecord", "ImportJob", "Lot", "Material", "Movement", "Organisation", "Silence", "StockCount",
     "StockCountLine", "Subscription", "Transfer", "User", "WorkflowStep",
+    "ColdchainFacility", "ColdchainRule", "DailyCheck", "Excursion", "Reading", "ReadingHourly", "Sensor",
 ]

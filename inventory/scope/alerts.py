@@ -2,7 +2,8 @@
 
 An enterprise sees the alerts about its own rows; a bureau the alerts about materials in its remit (which
 includes the workflow rows it decides: their ``bureau_id`` is the deciding bureau); coordinators, the
-government and administrators the whole city; the blood station none of the stock and workflow alerts.
+government and administrators the whole city; the blood station the alerts about its own blood stock and reports
+(subject ``blood_station`` = itself), none of the stock and workflow alerts.
 """
 from __future__ import annotations
 
@@ -14,9 +15,12 @@ from sqlmodel.sql.expression import SelectOfScalar
 from inventory.core.errors import NotFound
 from inventory.core.vocab import OrgKind, Role
 from inventory.models import Alert, User
-from inventory.scope.rules import ALL_ROLES, CITY_WIDE_ROLES, stock_reach
+from inventory.scope.rules import ALL_ROLES, CITY_WIDE_ROLES, org_kind, stock_reach
 
-ALERT_READERS = ALL_ROLES - {Role.blood_officer}
+#: the subject type of the blood kinds: the station the stock and reports are of (services/blood/scans.py)
+BLOOD_STATION = "blood_station"
+
+ALERT_READERS = ALL_ROLES
 #: who manages an organisation's subscriptions and mutes alerts: its manager or approver, and the city's roles
 ORGANISATION_MANAGERS = frozenset({Role.admin, Role.enterprise_manager, Role.bureau_approver, Role.coordinator})
 
@@ -41,6 +45,8 @@ def alert_filter(session: Session, user: User):
         return Alert.bureau_id == user.org_id
     if reach == "enterprise":
         return Alert.enterprise_id == user.org_id
+    if org_kind(session, user) == OrgKind.blood_station:
+        return and_(Alert.subject_type == BLOOD_STATION, Alert.subject_id == user.org_id)
     return false()
 
 
@@ -65,4 +71,6 @@ def subscriber_sees(alert, org, role) -> ColumnElement[bool]:
                      org.c.kind.in_([OrgKind.coordinator.value, OrgKind.government.value]))
     return and_(may_view, or_(whole_city,
                               and_(org.c.kind == OrgKind.bureau.value, alert.c.bureau_id == org.c.id),
-                              and_(org.c.kind == OrgKind.enterprise.value, alert.c.enterprise_id == org.c.id)))
+                              and_(org.c.kind == OrgKind.enterprise.value, alert.c.enterprise_id == org.c.id),
+                              and_(org.c.kind == OrgKind.blood_station.value,
+                                   alert.c.subject_type == BLOOD_STATION, alert.c.subject_id == org.c.id)))

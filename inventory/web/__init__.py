@@ -9,13 +9,14 @@ def init_app(app: Flask) -> None:
     from inventory.web.accounts import admin, auth, profile
     from inventory.web.alerts import pages as alerts
     from inventory.web.audit import events
+    from inventory.web.coldchain import pages as coldchain
     from inventory.web.stock import catalogue, counts, display, entry, exports, facilities, imports, lots, summary
     from inventory.web.system import health
     from inventory.web.workflows import authorisations, dispatches, inbox, instructions, replenishments
 
     for module in (auth, main, profile, admin, catalogue, imports, exports, lots, entry, summary,
                    facilities, counts, inbox, dispatches, instructions, replenishments, authorisations, events, health,
-                   alerts):
+                   alerts, coldchain):
         app.register_blueprint(module.bp)
     errors.register(app)
     main.register_template_helpers(app)

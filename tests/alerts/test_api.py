@@ -13,7 +13,8 @@ from tests.helpers import assert_error, count_rows, org_coded
 #: a day by which every demo lot with stock is expiring or expired: alerts for every enterprise and bureau
 FAR = business_today() + timedelta(days=4000)
 
-#: demo user -> what they see: "all", ("bureau", code), ("enterprise", code) or None (no alerts at all)
+#: demo user -> what they see: "all", ("bureau", code), ("enterprise", code), ("station", code): the blood
+#: station's alerts about its own blood stock only, or None (no alerts at all)
 REACH = {
     "admin": "all", "coordinator": "all", "finance": "all", "gov": "all", "viewer": "all",
     "clerk": ("enterprise", "ENT-GRAIN"), "manager": ("enterprise", "ENT-GRAIN"),
@@ -22,7 +23,7 @@ REACH = {
     "officer": ("bureau", "BUR-GRAIN"), "approver": ("bureau", "BUR-GRAIN"), "inspector": ("bureau", "BUR-GRAIN"),
     "emofficer": ("bureau", "BUR-EMERGENCY"), "emapprover": ("bureau", "BUR-EMERGENCY"),
     "health": ("bureau", "BUR-HEALTH"),
-    "blood": None,
+    "blood": ("station", "BLOOD"),
 }
 
 
@@ -57,6 +58,14 @@ def test_tenancy_matrix_every_demo_user_lists_and_reads_exactly_their_alerts(api
     if REACH[user] is None:
         assert_error(api(user).get("/alerts"), 403, "forbidden")
         assert_error(api(user).get(f"/alerts/{everywhere[0].id}"), 403, "forbidden")
+        return
+    if REACH[user][0] == "station":
+        scan(db, "blood")
+        own = {a.id for a in db.exec(Alert.__table__.select().where(Alert.subject_type == "blood_station",
+                                                                  Alert.subject_id == org_coded(db, "BLOOD").id))}
+        listed = {item["id"] for item in api(user).get("/alerts?limit=200").get_json()["items"]}
+        assert own and listed == own, "the station sees its own blood alerts and nothing else"
+        assert all(api(user).get(f"/alerts/{alert.id}").status_code == 404 for alert in everywhere)
         return
     expected = _expected(db, user, everywhere)
     assert expected, "every reach has some alert in the demo"

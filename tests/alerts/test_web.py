@@ -72,8 +72,11 @@ def test_another_tenants_alert_is_a_404_page_and_cannot_be_acknowledged(login_as
     assert db.get(Alert, grain_alerts[0].id).state == "open"
 
 
-def test_the_blood_station_has_no_alerts_page(login_as, grain_alerts):
-    assert login_as("blood").get("/alerts/").status_code == 403
+def test_the_blood_station_sees_its_own_blood_alerts_and_no_stock_alerts(login_as, grain_alerts):
+    client = login_as("blood")
+    page = client.get("/alerts/")
+    assert page.status_code == 200 and f'/alerts/{grain_alerts[0].id}"' not in page.get_data(as_text=True)
+    assert client.get(f"/alerts/{grain_alerts[0].id}").status_code == 404
 
 
 def test_a_waiting_transfers_alert_links_to_its_lot_for_the_deciding_bureau(login_as, db, ctx):

@@ -181,5 +181,5 @@ def test_send_a_test_says_what_the_receiver_answered(login_as, db, receiver):
     assert "测试消息发送失败" in page and "refused" in page
 
 
-def test_the_blood_officer_has_no_subscriptions_page(login_as):
-    assert login_as("blood").get(BASE).status_code == 403
+def test_the_blood_officer_subscribes_to_its_own_alerts(login_as):
+    assert login_as("blood").get(BASE).status_code == 200

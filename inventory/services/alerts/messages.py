@@ -50,7 +50,10 @@ def _iso(moment: datetime | None) -> str | None:
 def _subject_of(alert: Alert, names: AlertNames) -> str:
     payload = alert.payload or {}
     flow = FLOWS.get(alert.subject_type)
-    what = payload.get("lot_code") or f"{flow.label if flow else alert.subject_type} #{alert.subject_id}"
+    # a lot, an instruction or a dispatch by its code; the blood kinds by station and group
+    named = payload.get("lot_code") or payload.get("code") or " ".join(
+        str(payload[key]) for key in ("station", "group") if payload.get(key))
+    what = named or f"{flow.label if flow else alert.subject_type} #{alert.subject_id}"
     material = names.materials.get(alert.material_id)
     if material is not None:
         material_name = material.name_en if get_locale() and get_locale().language == "en" and material.name_en \

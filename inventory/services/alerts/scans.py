@@ -203,3 +203,8 @@ register(Scan("lot_expired", _l("Lot expired"), lot_expired, group="expiry", pre
 register(Scan("count_mismatch", _l("Count mismatch"), count_mismatch, group="counts"))
 register(Scan("approval_waiting", _l("Approval waiting"), approval_waiting, group="workflows"))
 SUBJECT_PAGES.update({"lot": ("stock.lot_page", "lot_id"), "count": ("counts.show", "count_id")})
+
+# the blood kinds (blood_low_stock, blood_emergency, report_missing) register themselves on import
+from inventory.services.blood import scans as _blood_scans  # noqa: E402, F401
+# the cold-chain kinds (temperature_excursion, sensor_silent) register themselves on import
+from inventory.services.coldchain import scans as _coldchain_scans  # noqa: E402, F401

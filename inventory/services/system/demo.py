@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from inventory.models import Organisation
 from inventory.services.accounts import directory
 from inventory.services.alerts import demo as alerts_demo
+from inventory.services.blood import demo as blood_demo
 from inventory.services.stock import demo as stock_demo
 from inventory.services.workflows import demo as workflows_demo
 
@@ -68,6 +69,7 @@ def seed(*, session: Session) -> list[tuple[str, str, str]]:
                              password=DEMO_PASSWORD, display_name=display)
         logins.append((username, role, org))
     stock_demo.seed(session)
+    blood_demo.seed(session)
     workflows_demo.seed(session)
     alerts_demo.seed(session)
     return logins

@@ -1,0 +1,103 @@
+"""Tenancy of the blood reserves (docs/blood.md, "Who sees and does what").
+
+Only a blood station's officer files and corrects its daily reports; only health-commission officers confirm a
+computed level or declare Levels II and I; administrators manage the working-day calendar. The reports, the
+status and the levels hold no personal data and are read by the station (its own), the health commission and
+the city-wide roles (administrators, coordinators, the government, and read-only viewers of those), who take
+part in publishing a warning. Storage enterprises, reserve bureaus and inspectors see nothing of it: a report or
+a level they ask for is a 404, as for one that does not exist.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, false, true
+from sqlmodel import Session, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from inventory.core.errors import Forbidden, NotFound
+from inventory.core.vocab import OrgKind, Role
+from inventory.models import BloodEmergency, BloodReport, Organisation, User
+from inventory.scope.rules import ALL_ROLES, CITY_WIDE_ROLES, declare_audited, org_kind, sees_whole_city
+
+READERS = CITY_WIDE_ROLES | {Role.blood_officer, Role.health_officer, Role.viewer}
+
+PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
+    ("blood", "view"): frozenset(READERS),
+    ("blood_report", "file"): frozenset({Role.blood_officer}),
+    ("blood_level", "confirm"): frozenset({Role.health_officer}),
+    ("blood_level", "declare"): frozenset({Role.health_officer}),
+    ("calendar", "view"): ALL_ROLES,
+    ("calendar", "manage"): frozenset({Role.admin}),
+}
+
+
+def blood_reach(session: Session, user: User) -> str:
+    """'all' (the health commission and the city-wide readers), 'station' (a blood station: its own) or 'none'."""
+    if user.role not in READERS:
+        return "none"
+    if org_kind(session, user) == OrgKind.blood_station:
+        return "station" if user.role == Role.blood_officer else "none"
+    if user.role == Role.health_officer or sees_whole_city(session, user):
+        return "all"
+    return "none"
+
+
+def _station_filter(session: Session, user: User, column) -> ColumnElement[bool]:
+    reach = blood_reach(session, user)
+    if reach == "all":
+        return true()
+    if reach == "station":
+        return column == user.org_id
+    return false()
+
+
+def stations_query(session: Session, user: User) -> SelectOfScalar[Organisation]:
+    """The blood stations this user may read the reports and status of."""
+    return select(Organisation).where(Organisation.kind == OrgKind.blood_station,
+                                      _station_filter(session, user, Organisation.id))
+
+
+def visible_station(session: Session, user: User, code: str | None = None) -> Organisation:
+    """The station named by ``code``, else the user's own, else the city's first active one; 404 when the user
+    may not read it or there is none."""
+    query = stations_query(session, user)
+    if code:
+        query = query.where(Organisation.code == code)
+    elif blood_reach(session, user) == "station":
+        query = query.where(Organisation.id == user.org_id)
+    else:
+        query = query.where(Organisation.active.is_(True))
+    station = session.exec(query.order_by(Organisation.id)).first()
+    if station is None:
+        raise NotFound(_l("blood station not found"))
+    return station
+
+
+def reports_query(session: Session, user: User) -> SelectOfScalar[BloodReport]:
+    return select(BloodReport).where(_station_filter(session, user, BloodReport.station_id))
+
+
+def emergencies_query(session: Session, user: User) -> SelectOfScalar[BloodEmergency]:
+    return select(BloodEmergency).where(_station_filter(session, user, BloodEmergency.station_id))
+
+
+def visible_emergency(session: Session, user: User, emergency_id: int) -> BloodEmergency:
+    """The level if this user may see it; 404 otherwise, exactly as for one that does not exist."""
+    row = session.exec(emergencies_query(session, user).where(BloodEmergency.id == emergency_id)).first()
+    if row is None:
+        raise NotFound(_l("blood emergency not found"))
+    return row
+
+
+def require_station(session: Session, user: User) -> Organisation:
+    """The blood station a report is filed for: the officer's own organisation, which must be a blood station."""
+    org = session.get(Organisation, user.org_id)
+    if user.role != Role.blood_officer or org is None or org.kind != OrgKind.blood_station or not org.active:
+        raise Forbidden(_l("only a blood station's officer files blood reports"))
+    return org
+
+
+declare_audited({
+    "blood_report": lambda session, user: reports_query(session, user).with_only_columns(BloodReport.id),
+    "blood_emergency": lambda session, user: emergencies_query(session, user).with_only_columns(BloodEmergency.id),
+})

@@ -1,0 +1,66 @@
+"""Tenancy of cold-chain monitoring (docs/coldchain.md, "Who sees and does what").
+
+Sensors, readings and excursions belong to a facility and are seen by whoever sees the facility
+(``facilities_query``: the enterprise its own, bureaus and the city-wide roles all). The enterprise's clerks and
+managers (their gateways' tokens) send readings to their own facilities; managers and administrators register
+sensors; rules are set by the reserve bureaus and administrators, not by the enterprise they watch; anyone who
+sees an excursion, except viewers, acknowledges it. The daily check is recorded by the facility's keeper (or,
+while none is named, a clerk of the enterprise) or the enterprise's manager.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlmodel import Session, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from inventory.core.errors import Forbidden, NotFound
+from inventory.core.vocab import Role
+from inventory.models import Excursion, Facility, Sensor, User
+from inventory.scope.rules import ALL_ROLES, ENTERPRISE_ROLES, declare_audited, require
+from inventory.scope.stock import facilities_query, visible_facility
+
+PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
+    ("coldchain", "view"): ALL_ROLES - {Role.blood_officer},
+    ("sensor", "register"): frozenset({Role.admin, Role.enterprise_manager}),
+    ("reading", "ingest"): ENTERPRISE_ROLES | {Role.admin},
+    ("coldchain_rule", "set"): frozenset({Role.admin, Role.bureau_officer, Role.bureau_approver}),
+    ("excursion", "acknowledge"): ALL_ROLES - {Role.blood_officer, Role.viewer},
+    ("daily_check", "record"): ENTERPRISE_ROLES,
+}
+
+
+def coldchain_facility(session: Session, user: User, code: str) -> Facility:
+    """The facility if this user may see its monitoring; 404 otherwise, as for one that does not exist."""
+    require(user, "view", "coldchain")
+    return visible_facility(session, user, code)
+
+
+def require_facility_writer(session: Session, user: User, action: str, resource: str, code: str) -> Facility:
+    """A facility the user sees and may act on: enterprise users act only on their own enterprise's facilities."""
+    facility = visible_facility(session, user, code)
+    require(user, action, resource)
+    if user.role in ENTERPRISE_ROLES and facility.enterprise_id != user.org_id:
+        raise Forbidden(_l("the facility belongs to another enterprise"))
+    return facility
+
+
+def sensors_query(facility_id: int) -> SelectOfScalar[Sensor]:
+    """The sensors of a facility the caller was found to see (``coldchain_facility``)."""
+    return select(Sensor).where(Sensor.facility_id == facility_id)
+
+
+def excursions_query(session: Session, user: User) -> SelectOfScalar[Excursion]:
+    facilities = facilities_query(session, user).with_only_columns(Facility.id)
+    return select(Excursion).where(Excursion.facility_id.in_(facilities))
+
+
+def visible_excursion(session: Session, user: User, excursion_id: int) -> Excursion:
+    row = session.exec(excursions_query(session, user).where(Excursion.id == excursion_id)).first()
+    if row is None:
+        raise NotFound(_l("excursion not found"))
+    return row
+
+
+declare_audited({
+    "excursion": lambda session, user: excursions_query(session, user).with_only_columns(Excursion.id),
+})
