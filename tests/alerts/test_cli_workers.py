@@ -38,7 +38,7 @@ def test_flask_scan_as_of_a_later_day_finds_more(app, db):
 
 def test_flask_scan_refuses_unknown_names_and_bad_days_writing_nothing(app, db):
     runner = app.test_cli_runner()
-    unknown = runner.invoke(args=["scan", "temperature"])
+    unknown = runner.invoke(args=["scan", "pressure"])
     assert unknown.exit_code == 2 and "lot_expiring" in unknown.output
     bad_day = runner.invoke(args=["scan", "all", "--as-of", "2026-13-01"])
     assert bad_day.exit_code == 2

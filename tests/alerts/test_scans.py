@@ -138,7 +138,7 @@ def _count(db, lot: Lot) -> int:
 
 def test_an_unknown_scan_is_refused_and_changes_nothing(db):
     with pytest.raises(Invalid) as refused:
-        scan(db, "temperature")
+        scan(db, "pressure")
     assert "lot_expiring" in refused.value.fields["scan"][0]
     db.rollback()
     assert count_rows(db, Alert) == 0

@@ -141,7 +141,7 @@ class AcknowledgeIn(StrictBody):
 
 
 class DailyCheckIn(StrictBody):
-    day: dt.date = Field(default=None, description="the business day checked; default today, at most 7 days back")
+    day: dt.date | None = Field(default=None, description="the business day checked; default today, at most 7 days back")
     doors: bool
     seals: bool
     compressor: bool
