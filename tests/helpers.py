@@ -48,6 +48,9 @@ def make_config(**overrides) -> dict:
         "CELERY": filesystem_broker(TMP / "broker"),
         "BROKER_HEALTH_TIMEOUT": 0.5,
         "SERVER_NAME": None,
+        # evidence and photos the tests upload stay in the run's temporary folder, not the checkout's instance
+        "ATTACHMENTS_FOLDER": str(TMP / "attachments"),
+        "INSPECTION_FILES_DIR": str(TMP / "inspection-files"),
     }
     base.update(overrides)
     return base

@@ -14,6 +14,8 @@ def init_app(app: Flask) -> None:
     from inventory.api.stock import catalogue, exports, imports, lots, requests  # noqa: F401
     from inventory.api.system import health  # noqa: F401
     from inventory.api.workflows import authorisations, dispatches, inbox, instructions, replenishments  # noqa: F401
+    from inventory.api.workflows import rotations as _rotations, scraps as _scraps  # noqa: F401  (issue 10)
+    from inventory.api.inspections import inspections as _inspections  # noqa: F401  (issue 10)
     from inventory.api.blueprint import bp
     from inventory.extensions import csrf
 

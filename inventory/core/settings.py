@@ -134,3 +134,19 @@ def sensor_silent_factor() -> float:
 def coldchain_rule_overrides() -> dict[str, dict]:
     """Overrides of the default cold-chain rules by rule code (``{"medical_high": {"minutes": 480}}``)."""
     return current_app.config.get("COLDCHAIN_RULES") or {}
+
+
+def scrap_attachment_max_bytes() -> int:
+    """The largest evidence file a scrap takes (default 10 MB)."""
+    return int(current_app.config.get("SCRAP_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
+
+
+def attachments_folder() -> str:
+    """Where evidence files are kept, outside the database (default ``instance/attachments``)."""
+    return str(current_app.config.get("ATTACHMENTS_FOLDER") or f"{current_app.instance_path}/attachments")
+
+
+def rotation_floor_share() -> Decimal:
+    """Share of an enterprise's stock of a material that rotations may never take it below (default 0.7):
+    no annual plan exists yet to take a share of (docs/domain-rules.md, rotation)."""
+    return Decimal(str(current_app.config.get("ROTATION_FLOOR_SHARE", "0.7")))

@@ -150,6 +150,10 @@ class WorkflowAction(Vocabulary):
     complete = "complete", _l("complete"), "btn-success"
     file = "file", _l("file"), "btn-primary"
     confirm = "confirm", _l("confirm"), "btn-success"
+    answer = "answer", _l("answer"), "btn-primary"
+    close = "close", _l("close"), "btn-success"
+    send_back = "send_back", _l("send back"), "btn-outline-danger"
+    witness = "witness", _l("witness"), "btn-success"
 
 
 class Category(Vocabulary):
@@ -477,3 +481,118 @@ class ReadingMetric(Vocabulary):
 
     celsius = "celsius", _l("Temperature (°C)")
     humidity = "humidity", _l("Relative humidity (%)")
+
+
+class ScrapStatus(Vocabulary):
+    """A scrap request (报废, reserve-materials-measures §三): drafted and submitted by the enterprise, approved by
+    the bureau of the material, signed off by a witness of that bureau, executed by the enterprise (scrap
+    movements and a replenishment of the same quantity, in one transaction)."""
+
+    draft = "draft", _l("Draft"), "text-bg-secondary"
+    submitted = "submitted", _l("Submitted, awaiting approval"), "text-bg-warning"
+    approved = "approved", _l("Approved, awaiting the witness"), "text-bg-info"
+    witnessed = "witnessed", _l("Witnessed, to execute"), "text-bg-primary"
+    executed = "executed", _l("Scrapped"), "text-bg-dark"
+    rejected = "rejected", _l("Rejected"), "text-bg-danger"
+    cancelled = "cancelled", _l("Cancelled"), "text-bg-secondary"
+
+
+class ScrapReason(Vocabulary):
+    """Why stock may be scrapped: its material's scrap rule (age), a failed inspection, or damage."""
+
+    aged = "aged", _l("Past the material's scrap age")
+    failed_inspection = "failed_inspection", _l("Failed quality inspection")
+    damaged = "damaged", _l("Damaged")
+
+
+class ScrapAgeBasis(Vocabulary):
+    """What a scrap rule's age is counted from."""
+
+    production = "production", _l("Production date")
+    receipt = "receipt", _l("Receipt date")
+
+
+class RotationStatus(Vocabulary):
+    """A rotation (轮换, §三): proposed by the enterprise, approved by the bureau (the window starts), executed out
+    and back in, completed once as much came in as went out."""
+
+    draft = "draft", _l("Draft"), "text-bg-secondary"
+    submitted = "submitted", _l("Submitted, awaiting approval"), "text-bg-warning"
+    approved = "approved", _l("Approved, rotating"), "text-bg-primary"
+    completed = "completed", _l("Completed"), "text-bg-success"
+    rejected = "rejected", _l("Rejected"), "text-bg-danger"
+    cancelled = "cancelled", _l("Cancelled"), "text-bg-secondary"
+
+
+class RotationMode(Vocabulary):
+    """How rotated stock leaves (reserve-materials-measures §一(三)): sold on the market or directed to a buyer."""
+
+    market = "market", _l("Market sale")
+    directed = "directed", _l("Directed sale")
+
+
+class InspectionStatus(Vocabulary):
+    """An inspection (监督检查, reserve-materials-measures §五(二)): open while its findings are answered and closed,
+    then closed by its inspecting bureau."""
+
+    open = "open", _l("Open, findings outstanding"), "text-bg-warning"
+    closed = "closed", _l("Closed"), "text-bg-success"
+
+
+class FindingStatus(Vocabulary):
+    """A finding of an inspection (one of the ten violations of §六(二)): answered by the enterprise with a
+    corrective action and date, then closed by the inspecting bureau or sent back for a better answer."""
+
+    open = "open", _l("Awaiting the enterprise's answer"), "text-bg-danger"
+    answered = "answered", _l("Answered, awaiting the inspector"), "text-bg-warning"
+    closed = "closed", _l("Closed"), "text-bg-success"
+
+
+class SafetyAspect(Vocabulary):
+    """What an inspection checks of storage safety (§二(六)3, §五(七)3): fire, theft, flood and power."""
+
+    fire = "fire", _l("Fire safety")
+    theft = "theft", _l("Theft prevention")
+    flood = "flood", _l("Flood prevention")
+    power = "power", _l("Power supply")
+
+
+class InspectionOutcome(Vocabulary):
+    """The sanction an inspection led to (§六(二)): none, an interview (约谈) or revocation of the storage
+    qualification (取消承储资格)."""
+
+    none = "none", _l("No sanction"), "text-bg-success"
+    interview = "interview", _l("Interview (约谈)"), "text-bg-warning"
+    revocation = "revocation", _l("Qualification revoked"), "text-bg-danger"
+
+
+class SanctionKind(Vocabulary):
+    """A decision on an enterprise's storage qualification: an interview is recorded at once; suspension,
+    revocation and reinstatement are proposed and decided by the reserve bureau's approver (four eyes)."""
+
+    interview = "interview", _l("Interview (约谈)"), "text-bg-warning"
+    suspension = "suspension", _l("Suspension of the storage qualification"), "text-bg-danger"
+    revocation = "revocation", _l("Revocation of the storage qualification"), "text-bg-dark"
+    reinstatement = "reinstatement", _l("Reinstatement of the storage qualification"), "text-bg-success"
+
+
+class SanctionStatus(Vocabulary):
+    recorded = "recorded", _l("Recorded"), "text-bg-info"
+    proposed = "proposed", _l("Proposed, awaiting the bureau's approver"), "text-bg-warning"
+    approved = "approved", _l("Approved, in force"), "text-bg-success"
+    rejected = "rejected", _l("Rejected"), "text-bg-danger"
+    withdrawn = "withdrawn", _l("Withdrawn"), "text-bg-secondary"
+
+
+class QualificationState(Vocabulary):
+    """A storage enterprise's qualification (承储资格): suspended or revoked, it receives no new reserve lots."""
+
+    qualified = "qualified", _l("Qualified"), "text-bg-success"
+    interviewed = "interviewed", _l("Interviewed, correcting"), "text-bg-warning"
+    suspended = "suspended", _l("Suspended"), "text-bg-danger"
+    revoked = "revoked", _l("Revoked"), "text-bg-dark"
+
+    @classmethod
+    def barred(cls) -> frozenset[QualificationState]:
+        """States in which the enterprise may not receive new lots of reserve materials."""
+        return frozenset({cls.suspended, cls.revoked})

@@ -22,8 +22,14 @@ from inventory.models.counts import CountMismatch, StockCount, StockCountLine  #
 from inventory.models.dispatch import (  # noqa: E402
     Dispatch, DispatchAllocation, DispatchLine, DispatchRecovery, EmergencyAuthorisation,
 )
+from inventory.models.inspections import (  # noqa: E402
+    Inspection, InspectionFinding, InspectionLotCheck, InspectionPhoto, Qualification, Sanction,
+)
 from inventory.models.instructions import Instruction, InstructionLot  # noqa: E402
 from inventory.models.replenishment import Replenishment  # noqa: E402
+from inventory.models.rotation import (  # noqa: E402
+    Rotation, RotationLot, RotationMovement, Scrap, ScrapAttachment, ScrapLine, ScrapRule,
+)
 from inventory.models.violations import Violation  # noqa: E402
 from inventory.models.facility import Facility  # noqa: E402
 from inventory.models.idempotency import IdempotencyRecord  # noqa: E402
@@ -42,4 +48,6 @@ __all__ = [
     "IdempotencyRecord", "ImportJob", "Lot", "Material", "Movement", "Organisation", "Silence", "StockCount",
     "StockCountLine", "Subscription", "Transfer", "User", "WorkflowStep",
     "ColdchainFacility", "ColdchainRule", "DailyCheck", "Excursion", "Reading", "ReadingHourly", "Sensor",
+    "Inspection", "InspectionFinding", "InspectionLotCheck", "InspectionPhoto", "Qualification", "Sanction",
+    "Rotation", "RotationLot", "RotationMovement", "Scrap", "ScrapAttachment", "ScrapLine", "ScrapRule",
 ]

@@ -54,6 +54,9 @@ NAVIGATION: list[tuple[LazyString, list[NavEntry]]] = [
         NavEntry("dispatches.index", _l("Dispatches"), "dispatch", "view"),
         NavEntry("instructions.index", _l("Instructions"), "instruction", "view"),
         NavEntry("replenishments.index", _l("Replenishments"), "replenishment", "view"),
+        NavEntry("rotations.index", _l("Rotations"), "rotation", "view"),
+        NavEntry("scraps.index", _l("Scraps"), "scrap", "view"),
+        NavEntry("inspections.index", _l("Inspections"), "inspection", "view"),
         NavEntry("imports.new", _l("Import receipts"), "import", "run"),
     ]),
     (_l("Alerts"), [

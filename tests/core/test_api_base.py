@@ -210,14 +210,16 @@ def test_query_parameters_and_action_names_are_declared(client):
     actions = {path: params["action"]["schema"]["enum"] for (method, path), params in declared.items()
                if "action" in params and params["action"]["in"] == "path"}
     # the actions people take in each registered flow, so a flow's new action is documented with it
-    people = {name: sorted({t.action for t in FLOWS[name].transitions if t.roles})
-              for name in ("transfer", "adjustment", "count", "dispatch", "instruction", "replenishment")}
-    assert actions == {"/api/v1/transfers/{transfer_id}/actions/{action}": people["transfer"],
-                       "/api/v1/adjustments/{adjustment_id}/actions/{action}": people["adjustment"],
-                       "/api/v1/counts/{count_id}/actions/{action}": people["count"],
-                       "/api/v1/dispatches/{dispatch_id}/actions/{action}": people["dispatch"],
-                       "/api/v1/instructions/{instruction_id}/actions/{action}": people["instruction"],
-                       "/api/v1/replenishments/{replenishment_id}/actions/{action}": people["replenishment"]}
+    people = {name: sorted({t.action for t in flow.transitions if t.roles}) for name, flow in FLOWS.items()}
+    #: the collection each flow's actions live under
+    paths = {"transfer": "transfers/{transfer_id}", "adjustment": "adjustments/{adjustment_id}",
+             "count": "counts/{count_id}", "dispatch": "dispatches/{dispatch_id}",
+             "instruction": "instructions/{instruction_id}", "replenishment": "replenishments/{replenishment_id}",
+             "rotation": "rotations/{rotation_id}", "scrap": "scraps/{scrap_id}",
+             "inspection": "inspections/{inspection_id}", "inspection_finding": "inspection-findings/{finding_id}",
+             "sanction": "sanctions/{sanction_id}"}
+    assert set(paths) == set(FLOWS), "every registered flow has its actions path"
+    assert actions == {f"/api/v1/{paths[name]}/actions/{{action}}": people[name] for name in FLOWS}
     assert {"approve", "reject"} <= set(people["transfer"]) and {"submit", "approve"} <= set(people["count"])
 
 

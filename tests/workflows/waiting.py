@@ -118,6 +118,44 @@ def proposed_replenishment(api, db) -> Waiting:
                    requester="officer")
 
 
-MAKERS: dict[str, Callable] = {"transfer": pending_transfer, "adjustment": pending_adjustment,
+#: the smallest file the evidence check takes for a PNG photo: its signature and a few bytes
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(17)
+
+
+def submitted_scrap(api, db) -> Waiting:
+    """100 relief tents of ENT-RELIEF, 2,000 days old, past the 5-year scrap rule the emergency bureau sets;
+    requested with a photo and submitted by its clerk: the bureau's approver approves."""
+    import io
+    rule = api("emofficer").post("/scrap-rules", json={"material": "TENT", "age_days": 1825})
+    assert rule.status_code == 200, rule.get_json()
+    made = api("reliefclerk").post("/scraps", json={"lot": _lot_id(db, "TENT-2020-01"), "quantity": "100",
+                                                    "reason": "帐篷超过报废年限"})
+    assert made.status_code == 201, made.get_json()
+    scrap_id = made.get_json()["id"]
+    photo = api("reliefclerk").post(f"/scraps/{scrap_id}/attachments", content_type="multipart/form-data",
+                                    data={"file": (io.BytesIO(PNG), "tents.png")})
+    assert photo.status_code == 201, photo.get_json()
+    submitted = api("reliefclerk").post(f"/scraps/{scrap_id}/actions/submit", json={})
+    assert submitted.status_code == 200, submitted.get_json()
+    return Waiting(scrap_id, f"/scraps/{scrap_id}", "approve", "emapprover", posts=False, requester="reliefclerk")
+
+
+def submitted_rotation(api, db) -> Waiting:
+    """100 t of ENT-GRAIN's oldest wheat proposed for a market sale at 2,600 yuan a tonne and submitted by its
+    clerk: the grain bureau's approver approves (well above the floor)."""
+    made = api("clerk").post("/rotations", json={"lots": [_lot_id(db, "WH-2024-001")], "quantity": "100",
+                                                 "mode": "market", "sale_price": "2600"})
+    assert made.status_code == 201, made.get_json()
+    rotation_id = made.get_json()["id"]
+    submitted = api("clerk").post(f"/rotations/{rotation_id}/actions/submit", json={})
+    assert submitted.status_code == 200, submitted.get_json()
+    return Waiting(rotation_id, f"/rotations/{rotation_id}", "approve", "approver", posts=False)
+
+
+MAKERS: dict[str, Callable] = {"rotation": submitted_rotation, "scrap": submitted_scrap, "transfer": pending_transfer, "adjustment": pending_adjustment,
                                "count": submitted_count, "dispatch": cosigning_dispatch,
                                "instruction": issued_instruction, "replenishment": proposed_replenishment}
+
+from tests.inspections.making import INSPECTION_MAKERS  # noqa: E402 (issue 10: inspections, findings, sanctions)
+
+MAKERS.update(INSPECTION_MAKERS)

@@ -20,6 +20,8 @@ from inventory.services.alerts.sql import days_before, days_between, payload
 from inventory.services.audit import trail
 # the flows whose waiting rows ``approval_waiting`` watches: importing the inbox registers every flow
 from inventory.services.workflows import dispatch_alerts, inbox  # noqa: F401 (dispatch_alerts: its kinds)
+from inventory.services.inspections import alerts as inspection_alerts  # noqa: F401 (its kind)
+from inventory.services.workflows import rotation_alerts  # noqa: F401 (rotation_overdue)
 from inventory.services.workflows.registry import FLOWS, Flow
 
 #: the category default of a material's warning period when its rotation lead time is 0
@@ -137,6 +139,9 @@ WAITING_MATERIAL = {
     Dispatch: lambda: select(func.min(DispatchLine.material_id)).where(DispatchLine.dispatch_id == Dispatch.id)
     .scalar_subquery(),
 }
+# a rotation and a scrap name their material (issue 10)
+from inventory.models import Rotation, Scrap  # noqa: E402
+WAITING_MATERIAL.update({Rotation: lambda: Rotation.material_id, Scrap: lambda: Scrap.material_id})
 
 
 def _no_id():

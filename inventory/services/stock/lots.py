@@ -20,6 +20,7 @@ from inventory.db import lock_row
 from inventory.models import Adjustment, Facility, Lot, Material, Movement, Organisation, User
 from inventory.services.audit import trail
 from inventory.services.stock import catalogue
+from inventory.services.inspections import qualification
 from inventory.services.stock import holds, ledger
 from inventory.services.workflows import engine
 from inventory.core.vocab import (
@@ -216,6 +217,8 @@ def validate_receipt(session: Session, actor: User, receipt: Receipt, *, today: 
         problems.check(lambda: _within_capacity(lookups, material, facility, receipt.quantity))
     problems.check(lambda: inspection_result(receipt.inspection_result))
     problems.raise_any()
+    # a suspended or revoked storage qualification bars new reserve lots (§六(二), docs/domain-rules.md)
+    qualification.check_may_receive(session, facility.enterprise_id)
     if lookups.lot_code_taken(receipt.lot_code.strip()):
         raise Conflict(_l("lot code %(code)s is already used by this enterprise", code=receipt.lot_code),
                        code="duplicate_code")

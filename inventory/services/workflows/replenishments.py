@@ -92,6 +92,24 @@ def propose_for_dispatch(session: Session, actor: User, dispatch: Dispatch,
     return made
 
 
+def propose_for_scrap(session: Session, actor: User, *, enterprise_id: int, material_id: int, quantity: Decimal,
+                      scrap_code: str) -> Replenishment:
+    """§三 "作报废处理的，应当同时进行补充": the replenishment of what a scrap took out, proposed in the transaction
+    that posts the scrap movements (services/workflows/scraps.py); the bureau confirms it like a dispatch's."""
+    due = business_today() + timedelta(days=settings.replenishment_due_days())
+    row = Replenishment(code=f"new-{uuid4().hex}", source="scrap", material_id=material_id,
+                        enterprise_id=enterprise_id, quantity=quantity, due_on=due, proposed_by=actor.id)
+    session.add(row)
+    session.flush()
+    row.code = f"RP-{business_today().year}-{row.id:05d}"
+    session.flush()
+    engine.opened(session, flow=REPLENISHMENT, row=row, actor=actor, note=scrap_code)
+    trail.record(session, actor=actor, action="replenishment.propose", entity="replenishment", entity_id=row.id,
+                 org_id=enterprise_id, after={"code": row.code, "scrap": scrap_code, "material_id": material_id,
+                                              "quantity": str(quantity), "due_on": due.isoformat()})
+    return row
+
+
 def confirm(*, session: Session, actor: User, replenishment_id: int, quantity: Decimal | str | int | None = None,
             due_on: date | None = None, note: str = "") -> Replenishment:
     """The bureau confirms the proposal, adjusting its quantity or due date; its enterprise is then instructed."""
