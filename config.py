@@ -1,6 +1,6 @@
 """Settings: every value comes from the environment, with an embedded default that needs no server.
 
-The embedded default is a SQLite file and a kombu ``filesystem://`` broker under ``instance/``, so a
+The embedded default is a SQLite file and a kombu filesystem broker (``files://``) under ``instance/``, so a
 new user runs the whole system (web + worker + beat) without PostgreSQL or Redis.
 """
 from __future__ import annotations
@@ -64,7 +64,7 @@ class Config:
         broker = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
         folder = None if broker else _broker_folder()
         self.CELERY = {
-            "broker_url": broker or "filesystem://",
+            "broker_url": broker or "files://",
             "broker_transport_options": (
                 {
                     "data_folder_in": str(folder / "queue"),

@@ -25,7 +25,7 @@ def filesystem_broker(folder: Path) -> dict:
     for sub in ("queue", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     return {
-        "broker_url": "filesystem://",
+        "broker_url": "files://",
         "broker_transport_options": {
             "data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),
             "processed_folder": str(folder / "processed"), "control_folder": str(folder / "control"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 from celery import Celery, Task
 from flask import Flask
 
+from workers import files_broker  # noqa: F401  (registers the embedded broker's files:// scheme)
 from workers.beat import BEAT_SCHEDULE
 
 

@@ -3,19 +3,21 @@
 Sensors, readings and excursions belong to a facility and are seen by whoever sees the facility
 (``facilities_query``: the enterprise its own, bureaus and the city-wide roles all). The enterprise's clerks and
 managers (their gateways' tokens) send readings to their own facilities; managers and administrators register
-sensors; rules are set by the reserve bureaus and administrators, not by the enterprise they watch; anyone who
-sees an excursion, except viewers, acknowledges it. The daily check is recorded by the facility's keeper (or,
+sensors; rules and the storage class are set, and excursions acknowledged, by the bureaus responsible for what the
+facility stores (a material of a lot in it, or of a category it is declared for) and administrators, never by the
+enterprise watched. The daily check is recorded by the facility's keeper (or,
 while none is named, a clerk of the enterprise) or the enterprise's manager.
 """
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_
 from sqlmodel import Session, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from inventory.core.errors import Forbidden, NotFound
 from inventory.core.vocab import Role
-from inventory.models import Excursion, Facility, Sensor, User
+from inventory.models import Excursion, Facility, Lot, Material, Sensor, User
 from inventory.scope.rules import ALL_ROLES, ENTERPRISE_ROLES, declare_audited, require
 from inventory.scope.stock import facilities_query, visible_facility
 
@@ -24,7 +26,7 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("sensor", "register"): frozenset({Role.admin, Role.enterprise_manager}),
     ("reading", "ingest"): ENTERPRISE_ROLES | {Role.admin},
     ("coldchain_rule", "set"): frozenset({Role.admin, Role.bureau_officer, Role.bureau_approver}),
-    ("excursion", "acknowledge"): ALL_ROLES - {Role.blood_officer, Role.viewer},
+    ("excursion", "acknowledge"): frozenset({Role.admin, Role.bureau_officer, Role.bureau_approver, Role.inspector}),
     ("daily_check", "record"): ENTERPRISE_ROLES,
 }
 
@@ -42,6 +44,19 @@ def require_facility_writer(session: Session, user: User, action: str, resource:
     if user.role in ENTERPRISE_ROLES and facility.enterprise_id != user.org_id:
         raise Forbidden(_l("the facility belongs to another enterprise"))
     return facility
+
+
+def require_responsible_bureau(session: Session, user: User, facility: Facility) -> None:
+    """Administrators, or a bureau responsible for what the facility stores: a material of one of its lots, or of
+    a category it is declared for. Another bureau watching a store it is not responsible for changes nothing."""
+    if user.role == Role.admin:
+        return
+    categories = [c for c in (facility.categories or "").split(",") if c]
+    concerned = select(Material.id).where(Material.bureau_id == user.org_id, or_(
+        Material.id.in_(select(Lot.material_id).where(Lot.facility_id == facility.id)),
+        Material.category.in_(categories)))
+    if session.exec(concerned.limit(1)).first() is None:
+        raise Forbidden(_l("only the bureau responsible for what this facility stores may do this"))
 
 
 def sensors_query(facility_id: int) -> SelectOfScalar[Sensor]:

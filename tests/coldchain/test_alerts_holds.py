@@ -71,11 +71,11 @@ def test_an_excursion_alerts_holds_the_lots_of_its_class_and_only_an_inspector_r
     [alert] = _alerts(db, "temperature_excursion")
     assert alert.severity == "warning" and alert.state == "open"
     assert _lot(db, "PK-2026-031").status == LotStatus.available
-    detection.acknowledge(session=db, actor=user_named(db, "coldmanager"), excursion_id=found.id,
+    detection.acknowledge(session=db, actor=user_named(db, "admin"), excursion_id=found.id,
                           comment="compressor restarted")
     db.commit()
     with pytest.raises(Conflict):
-        detection.acknowledge(session=db, actor=user_named(db, "coldmanager"), excursion_id=found.id, comment="again")
+        detection.acknowledge(session=db, actor=user_named(db, "admin"), excursion_id=found.id, comment="again")
     db.rollback()
     _scan(db)
     assert _alerts(db, "temperature_excursion")[0].state == "resolved"

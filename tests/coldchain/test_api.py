@@ -108,13 +108,16 @@ def test_sensors_rules_and_acknowledgement(ctx, db, api):
                                                                                            "chilled_freeze"}
     assert_error(api("coldmanager").post("/facilities/CS-02/rules", json={
         "code": "chilled_high", "comparison": "above", "threshold": 5, "minutes": 30}), 403, "forbidden")
-    changed = api("approver").post("/facilities/CS-02/rules", json={
+    # the grain bureau watches no vegetables: only the bureaus responsible for what CS-02 stores, or an admin
+    assert_error(api("approver").post("/facilities/CS-02/rules", json={
+        "code": "chilled_high", "comparison": "above", "threshold": 5, "minutes": 30}), 403, "forbidden")
+    changed = api("admin").post("/facilities/CS-02/rules", json={
         "code": "chilled_high", "comparison": "above", "threshold": 5, "minutes": 30, "note": "contract §3"})
     assert changed.status_code == 200
     [high] = [r for r in changed.get_json()["rules"] if r["code"] == "chilled_high"]
     assert (high["threshold"], high["minutes"], high["mode"], high["origin"]) == ("5.00", 30, "consecutive",
                                                                                   "facility")
-    assert_error(api("approver").post("/facilities/CS-02/rules", json={
+    assert_error(api("admin").post("/facilities/CS-02/rules", json={
         "code": "x", "comparison": "above", "threshold": 5, "minutes": 30, "mode": "cumulative"}), 422,
         "validation_error")
     medical = api("admin").post("/facilities/CS-02/storage-class", json={"storage_class": "medical"})

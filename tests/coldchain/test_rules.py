@@ -71,9 +71,13 @@ def test_excursions_are_listed_and_acknowledged_once(ctx, db, api):
                  "forbidden")
     assert_error(api("clerk").post(f"/excursions/{excursion}/acknowledge", json={"comment": "seen"}), 404,
                  "not_found")
-    assert_error(api("coldclerk").post(f"/excursions/{excursion}/acknowledge", json={"comment": ""}), 422,
+    # the enterprise watched does not clear its own excursion, nor does a bureau not responsible for its stock
+    for username in ("coldclerk", "approver"):
+        assert_error(api(username).post(f"/excursions/{excursion}/acknowledge", json={"comment": "seen"}), 403,
+                     "forbidden")
+    assert_error(api("admin").post(f"/excursions/{excursion}/acknowledge", json={"comment": ""}), 422,
                  "validation_error")
-    done = api("coldclerk").post(f"/excursions/{excursion}/acknowledge", json={"comment": "door left open"})
+    done = api("admin").post(f"/excursions/{excursion}/acknowledge", json={"comment": "door left open"})
     assert done.status_code == 200 and done.get_json()["comment"] == "door left open"
-    assert_error(api("coldmanager").post(f"/excursions/{excursion}/acknowledge", json={"comment": "again"}), 409,
+    assert_error(api("admin").post(f"/excursions/{excursion}/acknowledge", json={"comment": "again"}), 409,
                  "illegal_transition")

@@ -24,8 +24,6 @@ def wait_for_heartbeat(app, name: str, timeout: float = 20.0) -> bool:
 
 def run_heartbeat_through_worker(app, name: str) -> bool:
     celery_app = app.extensions["celery"]
-    # sent before the worker polls: kombu's filesystem transport can read a message file its writer has
-    # created but not yet filled, and the worker then stops on the empty JSON
     celery_app.send_task("workers.tasks.heartbeat", args=(name,))
     with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
         return wait_for_heartbeat(app, name)
@@ -56,3 +54,31 @@ def test_the_beat_schedule_names_registered_tasks(app):
     celery_app.loader.import_default_modules()
     for entry in celery_app.conf.beat_schedule.values():
         assert entry["task"] in celery_app.tasks
+
+
+def test_a_message_of_the_embedded_broker_appears_whole_or_not_at_all(tmp_path, monkeypatch):
+    """kombu's own filesystem channel creates the file, then fills it: a worker listing the folder in between
+    read an empty message and stopped. Ours writes ``….msg.part`` whole and renames it into place."""
+    import json
+    import os
+
+    from kombu import Connection
+
+    from workers import files_broker
+
+    seen = []
+    rename = os.replace
+
+    def watched(source, target):
+        seen.append((sorted(p.name for p in (tmp_path / "queue").iterdir()), json.loads(open(source).read())))
+        rename(source, target)
+
+    monkeypatch.setattr(files_broker.os, "replace", watched)
+    folder = filesystem_broker(tmp_path)["broker_transport_options"]
+    with Connection(f"{files_broker.SCHEME}://", transport_options=folder) as connection:
+        queue = connection.SimpleQueue("celery")
+        queue.put({"n": 1})
+        [(listed, written)] = seen
+        assert [name for name in listed if name.endswith(".msg")] == [], "nothing to read before it is whole"
+        assert written["body"] and queue.get(timeout=2).payload == {"n": 1}
+        queue.close()

@@ -275,3 +275,20 @@ def test_a_retried_rotation_out_takes_stock_once(api, db):
     again = api("clerk").post(f"/rotations/{row['id']}/out", json=body, headers=headers)
     assert first.status_code == again.status_code == 201 and first.get_json()["id"] == again.get_json()["id"]
     assert _lot(db, "WH-2024-001").on_hand == held - 30
+
+
+def test_a_suspended_enterprise_starts_no_rotation_and_none_of_its_own_is_approved(api, db):
+    """Stock rotated out must come back in, and a suspended or revoked enterprise receives nothing (§六(二))."""
+    from inventory.models import Qualification
+    from tests.helpers import assert_error, org_coded
+
+    pending = _propose(api, db).get_json()
+    assert _act(api, "clerk", pending["id"], "submit").status_code == 200
+    db.add(Qualification(enterprise_id=org_coded(db, "ENT-GRAIN").id, state="suspended"))
+    db.commit()
+    before = _count(db, Rotation)
+    assert_error(_propose(api, db), 409, "enterprise_sanctioned")
+    assert_error(_act(api, "approver", pending["id"], "approve"), 409, "enterprise_sanctioned")
+    assert _count(db, Rotation) == before
+    db.expire_all()
+    assert db.get(Rotation, pending["id"]).status == "submitted"

@@ -288,6 +288,7 @@ def acknowledge(*, session: Session, actor: User, excursion_id: int, comment: st
     acknowledgement is a 409; an ongoing excursion may be acknowledged (its alert stays until it ends)."""
     row = scope.coldchain.visible_excursion(session, actor, excursion_id)
     scope.require(actor, "acknowledge", "excursion")
+    scope.coldchain.require_responsible_bureau(session, actor, session.get(Facility, row.facility_id))
     if not comment.strip():
         raise Invalid.field("comment", _l("required"))
     now = utcnow()

@@ -139,6 +139,7 @@ def validate_rule(rule: Rule) -> None:
 def set_storage_class(*, session: Session, actor: User, facility: Facility, storage_class: str) -> str:
     """Choose the storage class the facility is watched for (its rules and the lots an excursion holds)."""
     scope.require(actor, "set", "coldchain_rule")
+    scope.coldchain.require_responsible_bureau(session, actor, facility)
     if storage_class not in StorageClass.values():
         raise Invalid.field("storage_class", _l("one of %(choices)s", choices=", ".join(StorageClass.values())))
     before = storage_class_of(session, facility)
@@ -156,6 +157,7 @@ def set_storage_class(*, session: Session, actor: User, facility: Facility, stor
 def set_rule(*, session: Session, actor: User, facility: Facility, rule: Rule, active: bool = True) -> ColdchainRule:
     """Override (or add, or switch off with ``active=False``) one rule for one facility, audited."""
     scope.require(actor, "set", "coldchain_rule")
+    scope.coldchain.require_responsible_bureau(session, actor, facility)
     validate_rule(rule)
     row = session.exec(select(ColdchainRule).where(ColdchainRule.facility_id == facility.id,
                                                    ColdchainRule.code == rule.code)).first()

@@ -11,7 +11,7 @@ back; once no finding is outstanding the bureau closes the inspection (docs/doma
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import uuid4
@@ -38,13 +38,17 @@ from inventory.services.workflows import engine, violations
 from inventory.services.workflows.dispatch_plan import Problems
 from inventory.services.workflows.registry import Flow, InboxEntry, Transition, register
 
-#: how far back an inspection may be recorded (it is recorded when it happens, or soon after)
-LONGEST_BACKDATE_DAYS = 366
-#: the furthest a corrective action may be promised
-LONGEST_CORRECTION_DAYS = 366
 MAX_LOTS = 500
 LENGTHS = {"scope": 2000, "quality_findings": 2000}
 
+
+
+def _years_from(day: date, years: int) -> date:
+    """The same calendar day ``years`` away ("a year back", "a year ahead"); 29 February falls to the 28th."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 def _inspecting_bureau(session: Session, actor: User, row: Any) -> None:
     if actor.org_id != row.bureau_id:
@@ -188,7 +192,7 @@ def record_inspection(*, session: Session, actor: User, given: InspectionInput,
             problems.add("facility", _l("not a facility of this enterprise"))
     if given.inspected_on is None:
         problems.add("inspected_on", _l("required"))
-    elif not today - timedelta(days=LONGEST_BACKDATE_DAYS) <= given.inspected_on <= today:
+    elif not _years_from(today, -1) <= given.inspected_on <= today:
         problems.add("inspected_on", _l("must be from a year ago to today"))
     texts = {"scope": given.scope.strip(), "quality_findings": given.quality_findings.strip()}
     if not texts["scope"]:
@@ -325,7 +329,7 @@ def answer_finding(*, session: Session, actor: User, finding_id: int, corrective
         problems.add("corrective_action", _l("at most %(count)s characters", count=2000))
     if corrective_due_on is None:
         problems.add("corrective_due_on", _l("required"))
-    elif not today <= corrective_due_on <= today + timedelta(days=LONGEST_CORRECTION_DAYS):
+    elif not today <= corrective_due_on <= _years_from(today, 1):
         problems.add("corrective_due_on", _l("must be from today to a year ahead"))
     problems.raise_any(_l("the answer has errors; nothing was saved"))
     result = session.execute(update(InspectionFinding).where(InspectionFinding.id == row.id,

@@ -38,6 +38,7 @@ from inventory.models import Lot, Material, Movement, Rotation, RotationLot, Rot
 from inventory.scope.rotation import PERMISSIONS
 from inventory.services.audit import trail
 from inventory.services.stock import ledger, lots as stock_lots
+from inventory.services.inspections import qualification
 from inventory.services.workflows import engine
 from inventory.services.workflows.dispatch_plan import Problems
 from inventory.services.workflows.registry import Flow, InboxEntry, Transition, register
@@ -169,6 +170,8 @@ def _check_lots(session: Session, enterprise_id: int, lot_ids: tuple[int, ...], 
 def propose(*, session: Session, actor: User, given: RotationInput) -> Rotation:
     """An enterprise's draft rotation; 422 naming every bad field, nothing written."""
     scope.require(actor, "request", "rotation")
+    # stock rotated out must come back in: an enterprise that may not receive does not start one (§六(二))
+    qualification.check_may_receive(session, actor.org_id)
     problems = Problems()
     quantity = _amount(given.quantity, "quantity", problems)
     if given.mode not in RotationMode.values():
@@ -252,6 +255,7 @@ def floor_for(session: Session, row: Rotation) -> Floor:
 @ROTATION.on_enter(S.approved)
 def _approved(session: Session, actor: User, row: Rotation, note: str) -> None:
     """Refused below the floor; the window starts the day after approval and ends ``window_days`` later."""
+    qualification.check_may_receive(session, row.enterprise_id)
     floor = floor_for(session, row)
     if floor.lowest < floor.floor:
         raise Conflict(_l("the rotation could take the enterprise's stock of the material to %(lowest)s, below the "
@@ -384,8 +388,8 @@ def _record(session: Session, actor: User, row: Rotation, movement: Movement, di
                             recorded_by=actor.id)
     session.add(done)
     session.flush()
-    words = _l("%(amount)s out at %(price)s a unit") if direction == "out" else _l("%(amount)s in at %(price)s a unit")
-    text = str(words) % {"amount": quantity_text(amount), "price": quantity_text(price)}
+    # stored as written, not in the request's language: the page translates the step's action, not its note
+    text = f"{'−' if direction == 'out' else '+'}{quantity_text(amount)} × {quantity_text(price)}"
     engine.progressed(session, flow=ROTATION, row=row, action=A.execute, actor=actor, note=text)
     trail.record(session, actor=actor, action=f"rotation.{direction}", entity="rotation", entity_id=row.id,
                  org_id=row.enterprise_id, after={"lot": movement.lot_id, "movement": movement.id,

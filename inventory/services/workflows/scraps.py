@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 
 from inventory import scope
 from inventory.core.clock import business_today
+from inventory.db import lock_row
 from inventory.core.errors import Conflict, Forbidden, Invalid, NotFound
 from inventory.core.quantities import quantity_text
 from inventory.core.vocab import (
@@ -258,6 +259,9 @@ def request_scrap(*, session: Session, actor: User, given: ScrapInput) -> Scrap:
         problems.add("reason", _l("say why the stock is scrapped"))
     elif len(reason) > REASON_LENGTH:
         problems.add("reason", _l("at most %(count)s characters", count=REASON_LENGTH))
+    # two requests claiming one lot at once: the lots' row locks order them, so the second sees the first's claim
+    for lot_id in sorted({lot_id for lot_id, _ in given.lines if isinstance(lot_id, int)}):
+        lock_row(session, Lot.__table__, lot_id)
     material, picks = _check_lines(session, actor.org_id, given.lines, reason_kind, problems)
     problems.raise_any(_l("the scrap request has errors; nothing was saved"))
     total = sum((amount for _, amount in picks), Decimal(0))
