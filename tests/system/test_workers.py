@@ -76,7 +76,8 @@ def test_a_message_of_the_embedded_broker_appears_whole_or_not_at_all(tmp_path, 
     monkeypatch.setattr(files_broker.os, "replace", watched)
     folder = filesystem_broker(tmp_path)["broker_transport_options"]
     with Connection(f"{files_broker.SCHEME}://", transport_options=folder) as connection:
-        queue = connection.SimpleQueue("celery")
+        # a queue no other test declared: kombu keeps exchanges of a transport class in process-wide state
+        queue = connection.SimpleQueue(f"whole-{tmp_path.name}")
         queue.put({"n": 1})
         [(listed, written)] = seen
         assert [name for name in listed if name.endswith(".msg")] == [], "nothing to read before it is whole"
