@@ -209,3 +209,18 @@ def test_the_inbox_inline_form_cannot_reject_without_a_reason(api, db, client, l
     client.post(f"/inbox/sanction/{proposal['id']}", data=form)
     db.expire_all()
     assert db.get(Sanction, proposal["id"]).status == "rejected"
+
+
+def test_open_rotations_of_a_sanctioned_enterprise_are_flagged_too(app, api, db):
+    """§六(二): a suspended enterprise's open rotation may never bring its stock back: the bureau is told."""
+    from tests.workflows.waiting import submitted_rotation
+
+    rotation = submitted_rotation(api, db).row_id
+    made = record(api, db)
+    suspension = _propose(api, made["id"], "suspension").get_json()
+    api("approver").post(f"/sanctions/{suspension['id']}/actions/approve", json={})
+    _scan(app, db)
+    [alert] = db.exec(select(Alert).where(Alert.kind == "enterprise_sanctioned", Alert.subject_type == "rotation")).all()
+    assert (alert.subject_id, alert.severity, alert.state, alert.bureau_id) == (
+        rotation, "warning", "open", org_coded(db, "BUR-GRAIN").id)
+    assert alert.payload["kind"] == "rotation"
