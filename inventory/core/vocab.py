@@ -154,6 +154,13 @@ class WorkflowAction(Vocabulary):
     close = "close", _l("close"), "btn-success"
     send_back = "send_back", _l("send back"), "btn-outline-danger"
     witness = "witness", _l("witness"), "btn-success"
+    sign = "sign", _l("sign"), "btn-success"
+    activate = "activate", _l("activate")
+    expire = "expire", _l("expire")
+    terminate = "terminate", _l("terminate"), "btn-outline-danger"
+    lapse = "lapse", _l("let lapse"), "btn-outline-secondary"
+    propose = "propose", _l("propose into the catalogue"), "btn-primary"
+    supersede = "supersede", _l("supersede")
 
 
 class Category(Vocabulary):
@@ -596,3 +603,54 @@ class QualificationState(Vocabulary):
     def barred(cls) -> frozenset[QualificationState]:
         """States in which the enterprise may not receive new lots of reserve materials."""
         return frozenset({cls.suspended, cls.revoked})
+
+
+class PlanStatus(Vocabulary):
+    """A catalogue version or an annual plan (docs/plans.md): drafted, co-signed by every party (会同: development
+    and reform, finance, each responsible bureau), approved by the government and then in force until a newer
+    version is approved; a rejection returns it to draft for the next round."""
+
+    draft = "draft", _l("Draft"), "text-bg-secondary"
+    cosigning = "cosigning", _l("Awaiting co-signatures"), "text-bg-warning"
+    cosigned = "cosigned", _l("Co-signed, awaiting government approval"), "text-bg-info"
+    in_force = "in_force", _l("In force"), "text-bg-success"
+    superseded = "superseded", _l("Superseded"), "text-bg-dark"
+    withdrawn = "withdrawn", _l("Withdrawn"), "text-bg-secondary"
+
+
+class AdditionStatus(Vocabulary):
+    """A temporary addition (临时储备, §二(四)): approved by the government, in force for its period; when it ends
+    the bureau lets it lapse or proposes it into the catalogue."""
+
+    draft = "draft", _l("Draft"), "text-bg-secondary"
+    submitted = "submitted", _l("Awaiting government approval"), "text-bg-warning"
+    in_force = "in_force", _l("In force"), "text-bg-success"
+    lapsed = "lapsed", _l("Lapsed"), "text-bg-dark"
+    proposed = "proposed", _l("Proposed into the catalogue"), "text-bg-info"
+    withdrawn = "withdrawn", _l("Withdrawn"), "text-bg-secondary"
+
+
+class ContractStatus(Vocabulary):
+    """A storage contract (承储合同, §二(五)2): drafted by the bureau, signed by both parties, active in its
+    period, then expired, or terminated early by the bureau with a reason."""
+
+    draft = "draft", _l("Draft"), "text-bg-secondary"
+    signing = "signing", _l("Awaiting signatures"), "text-bg-warning"
+    signed = "signed", _l("Signed, not yet in its period"), "text-bg-info"
+    active = "active", _l("Active"), "text-bg-success"
+    expired = "expired", _l("Expired"), "text-bg-dark"
+    terminated = "terminated", _l("Terminated"), "text-bg-danger"
+    cancelled = "cancelled", _l("Cancelled"), "text-bg-secondary"
+
+
+class SelectionMethod(Vocabulary):
+    """How a storage enterprise was chosen (§二(五)1)."""
+
+    tender = "tender", _l("Public tender (招标)")
+    qualification = "qualification", _l("Qualification review (资格审查)")
+    expert_review = "expert_review", _l("Expert review (专家评审)")
+
+
+class EvaluationStatus(Vocabulary):
+    draft = "draft", _l("Draft"), "text-bg-secondary"
+    final = "final", _l("Final"), "text-bg-success"

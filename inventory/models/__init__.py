@@ -26,6 +26,10 @@ from inventory.models.inspections import (  # noqa: E402
     Inspection, InspectionFinding, InspectionLotCheck, InspectionPhoto, Qualification, Sanction,
 )
 from inventory.models.instructions import Instruction, InstructionLot  # noqa: E402
+from inventory.models.plans import (  # noqa: E402
+    AnnualPlan, AnnualPlanLine, CatalogueLine, CatalogueVersion, ContractLine, EnterpriseSelection, Evaluation,
+    PlanSignature, StatisticsReport, StorageContract, TemporaryAddition,
+)
 from inventory.models.replenishment import Replenishment  # noqa: E402
 from inventory.models.rotation import (  # noqa: E402
     Rotation, RotationLot, RotationMovement, Scrap, ScrapAttachment, ScrapLine, ScrapRule,
@@ -49,5 +53,7 @@ __all__ = [
     "StockCountLine", "Subscription", "Transfer", "User", "WorkflowStep",
     "ColdchainFacility", "ColdchainRule", "DailyCheck", "Excursion", "Reading", "ReadingHourly", "Sensor",
     "Inspection", "InspectionFinding", "InspectionLotCheck", "InspectionPhoto", "Qualification", "Sanction",
+    "AnnualPlan", "AnnualPlanLine", "CatalogueLine", "CatalogueVersion", "ContractLine", "EnterpriseSelection",
+    "Evaluation", "PlanSignature", "StatisticsReport", "StorageContract", "TemporaryAddition",
     "Rotation", "RotationLot", "RotationMovement", "Scrap", "ScrapAttachment", "ScrapLine", "ScrapRule",
 ]

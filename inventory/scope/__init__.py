@@ -8,7 +8,7 @@ enterprise or the blood station sees only its own rows.
 """
 from __future__ import annotations
 
-from inventory.scope import accounts, alerts, blood, coldchain, dispatch, inspections, rotation, stock
+from inventory.scope import accounts, alerts, blood, coldchain, dispatch, inspections, plans, rotation, stock
 from inventory.scope.alerts import alert_filter, alerts_query, subscriber_sees, visible_alert
 from inventory.scope.accounts import audit_query, organisations_query, users_query
 from inventory.scope.dispatch import dispatches_query, visible_dispatch, visible_instruction, visible_replenishment
@@ -23,7 +23,7 @@ from inventory.scope.stock import (
     require_enterprise_action, require_facility_owner, require_material_owner, visible_facility, visible_lot,
 )
 
-for _domain in (accounts, stock, alerts, dispatch, blood, coldchain, inspections, rotation):
+for _domain in (accounts, stock, alerts, dispatch, blood, coldchain, inspections, rotation, plans):
     declare_permissions(_domain.PERMISSIONS)
 
 __all__ = [
