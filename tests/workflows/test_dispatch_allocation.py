@@ -8,14 +8,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from inventory import scope
 from inventory.core.clock import business_today
 from inventory.core.errors import Conflict, DomainError, Invalid
 from inventory.db import engine_for
-from inventory.models import Dispatch, DispatchAllocation, Facility, Lot, Movement, User, WorkflowStep
+from inventory.models import Dispatch, DispatchAllocation, Facility, InstructionLot, Lot, Movement, User, WorkflowStep
 from inventory.services.accounts import directory
 from inventory.services.workflows import dispatch
 from inventory.services.workflows.dispatch_allocation import AllocationInput
@@ -264,3 +264,32 @@ def test_stock_kept_outside_its_storage_class_is_not_allocated(db):
     db.commit()
     act(db, row, "gov", "approve")
     assert allocated(db, row) == [("PK-2026-031", org_coded(db, "ENT-COLD").id, Decimal("100"))]
+
+
+def test_two_plans_approved_at_once_never_promise_the_same_stock_twice(app, db):
+    """WH-2024-001 holds 3,000 t; two plans of 2,500 t each approved at the same moment: the lot is locked and
+    checked again before it is promised, so it never holds more than it has (reserve-materials-measures §四(一))."""
+    first, second = (cosigned(db, wheat_plan(quantity="2500")) for _ in range(2))
+    start = threading.Barrier(2)
+
+    def approve(row_id: int) -> str:
+        with app.app_context(), Session(engine_for(DATABASE_URL), expire_on_commit=False) as session:
+            actor = user_named(session, "gov")
+            start.wait()
+            try:
+                dispatch.decide_dispatch(session=session, actor=actor, dispatch_id=row_id, action="approve")
+                session.commit()
+                return "ok"
+            except DomainError as error:
+                session.rollback()
+                return error.code
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(approve, [first.id, second.id]))
+    assert "ok" in outcomes and set(outcomes) <= {"ok", "held_by_instruction", "illegal_transition"}
+    db.expire_all()
+    promised = db.exec(select(func.sum(InstructionLot.proposed)).where(
+        InstructionLot.lot_id == lot(db, "WH-2024-001").id)).one()
+    assert promised <= lot(db, "WH-2024-001").on_hand
+    statuses = sorted(db.get(Dispatch, row.id).status for row in (first, second))
+    assert statuses.count("executing") == outcomes.count("ok")

@@ -131,9 +131,20 @@ def _code(session: Session, row: Instruction) -> None:
 
 
 def issue_for_dispatch(session: Session, actor: User, dispatch: Dispatch) -> list[Instruction]:
-    """One release instruction per enterprise and material of the dispatch's allocations, its lots proposed."""
+    """One release instruction per enterprise and material of the dispatch's allocations, its lots proposed.
+
+    The allocations were computed from what the lots held free when read; each lot is locked (in id order, so two
+    approvals never wait on each other crosswise) and checked again before it is promised, so of two plans
+    approved at once on the same stock the second is refused (409 ``held_by_instruction``) instead of both
+    holding it."""
     allocations = list(session.exec(select(DispatchAllocation).where(DispatchAllocation.dispatch_id == dispatch.id)
                                     .order_by(DispatchAllocation.id)))
+    for allocation in sorted(allocations, key=lambda a: a.lot_id):
+        lot = session.get(Lot, allocation.lot_id)
+        holds.require_free(session, lot, allocation.quantity)
+        if allocation.quantity > lot.on_hand:
+            raise Conflict(_l("lot %(code)s has %(on_hand)s on hand, less than allocated", code=lot.lot_code,
+                              on_hand=quantity_text(lot.on_hand)), code="insufficient_stock")
     material_of = dict(session.exec(select(Lot.id, Lot.material_id).where(
         Lot.id.in_([a.lot_id for a in allocations]))).all()) if allocations else {}
     grouped: dict[tuple[int, int], list[DispatchAllocation]] = defaultdict(list)
