@@ -67,10 +67,13 @@ def lock_row(session: Session, table, row_id: int) -> None:
     """Take the row's write lock for the rest of the transaction, so a check and the write it guards cannot
     interleave with another request doing the same (a count opened twice, a tolerance read twice).
 
-    PostgreSQL: ``SELECT … FOR UPDATE``. SQLite has no row locks and runs plain reads outside any transaction;
-    a no-op ``UPDATE`` there takes the database's write lock, which every other writer waits for.
+    PostgreSQL: ``SELECT … FOR NO KEY UPDATE``, the lock an ``UPDATE`` of the row takes: it does not wait for
+    transactions that only insert rows referring to this one (their foreign-key check holds ``KEY SHARE``), so two
+    approvals that each wrote allocations of a lot and then lock it do not deadlock. SQLite has no row locks and
+    runs plain reads outside any transaction; a no-op ``UPDATE`` there takes the database's write lock, which every
+    other writer waits for.
     """
     if session.get_bind().dialect.name == "sqlite":
         session.execute(update(table).where(table.c.id == row_id).values(id=table.c.id))
     else:
-        session.execute(select(table.c.id).where(table.c.id == row_id).with_for_update())
+        session.execute(select(table.c.id).where(table.c.id == row_id).with_for_update(key_share=True))

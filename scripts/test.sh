@@ -26,7 +26,17 @@ echo "== test database ${TEST_DB}, Redis db ${TEST_REDIS_URL##*/} =="
 
 echo "== lint =="
 .venv/bin/ruff check inventory workers tests config.py wsgi.py
-echo "== SQLite =="
-.venv/bin/pytest -q "$@"
-echo "== PostgreSQL =="
-TEST_DATABASE_URL="$PG/${TEST_DB}" .venv/bin/pytest -q -m "not browser" "$@"
+# The two databases run side by side (each its own Redis db and temporary folder); each prints with its prefix.
+echo "== SQLite and PostgreSQL, side by side =="
+RESULTS=$(mktemp -d)
+(set +e; .venv/bin/pytest -q "$@" 2>&1 | sed -u 's/^/[sqlite] /'; echo "${PIPESTATUS[0]}" >"$RESULTS/sqlite") &
+(set +e; TEST_DATABASE_URL="$PG/${TEST_DB}" TEST_REDIS_URL="${TEST_REDIS_URL%/*}/$((REDIS_DB % 15 + 1))" \
+  .venv/bin/pytest -q -m "not browser" "$@" 2>&1 | sed -u 's/^/[postgresql] /'; echo "${PIPESTATUS[0]}" >"$RESULTS/postgresql") &
+wait
+status=0
+for run in sqlite postgresql; do
+  code=$(cat "$RESULTS/$run" 2>/dev/null || echo 1)
+  echo "== $run: exit $code =="
+  [ "$code" = 0 ] || status=1
+done
+exit $status

@@ -17,4 +17,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "scan-temperature": {"task": "workers.tasks.scan_alerts", "schedule": timedelta(minutes=5),
                          "args": ("temperature",)},
     "coldchain-storage": {"task": "workers.tasks.coldchain_storage", "schedule": timedelta(hours=24)},
+    # statistics reports (docs/plans.md): the previous period's, stored once; daily, so the first run of a period
+    # produces them and a missed day is caught up (the period's length is a setting, monthly or quarterly)
+    "statistics-reports": {"task": "workers.statistics_tasks.produce_statistics_reports",
+                           "schedule": timedelta(hours=24)},
+    # storage contracts start and end by the day (docs/plans.md)
+    "contracts-daily": {"task": "workers.tasks.contracts_daily", "schedule": timedelta(hours=24)},
 }

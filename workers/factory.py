@@ -17,7 +17,7 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(app.config["CELERY"])
     celery_app.conf.beat_schedule = BEAT_SCHEDULE
-    celery_app.conf.include = ["workers.tasks"]
+    celery_app.conf.include = ["workers.tasks", "workers.statistics_tasks"]
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app

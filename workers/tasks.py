@@ -12,6 +12,7 @@ from inventory.core.clock import utcnow
 from inventory.db import session_scope
 from inventory.services.alerts import delivery, runs
 from inventory.services.coldchain import storage as coldchain_storage
+from inventory.services.plans import contracts as plan_contracts
 from inventory.services.stock import imports
 from inventory.services.system import checks
 
@@ -91,3 +92,13 @@ def coldchain_storage_task() -> dict[str, int]:
         session.commit()
     return {"partitions_made": len(done.partitions_made), "hours_rolled_up": done.hours_rolled_up,
             "partitions_dropped": len(done.retention.dropped), "rows_deleted": done.retention.deleted}
+
+
+@shared_task(name="workers.tasks.contracts_daily")
+def contracts_daily(as_of: str | None = None) -> dict[str, int]:
+    """Beat's daily step for storage contracts (docs/plans.md): ended ones expire, signed ones whose period has begun
+    start; one that cannot start (an overlap, a sanction) stays signed and is tried again the next day."""
+    with session_scope() as session:
+        done = plan_contracts.run_daily(session, date.fromisoformat(as_of) if as_of else None)
+        session.commit()
+    return {"activated": len(done.activated), "expired": len(done.expired), "refused": len(done.refused)}

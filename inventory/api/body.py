@@ -1,11 +1,16 @@
 """Request-body guards that run before validation: size, media type and well-formed, shallow JSON.
 
+The body is parsed once per request: the guard hands its parse to the request's JSON cache, so the validation
+(spectree's ``request.get_json``) and the view read that object instead of parsing the bytes again — a
+10,000-reading ingest body is about 1 MB (docs/coldchain.md, benchmarks).
+
 Uploads (receipt files) are the one kind of body that is not JSON: their endpoints say so with
 ``@accepts_upload`` and get ``multipart/form-data`` up to ``MAX_CONTENT_LENGTH`` instead.
 """
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -26,24 +31,23 @@ def accepts_upload(view: Callable[..., Any]) -> Callable[..., Any]:
     return view
 
 
+#: a JSON string with its escapes (an unterminated one runs to the end, so no start is tried twice); what is
+#: left once they are cut out is structure, numbers and literals
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
+#: every byte but the brackets, deleted by ``bytes.translate``
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
 def json_depth(raw: bytes) -> int:
-    """How deeply arrays and objects nest in ``raw``, counted without parsing (strings are skipped)."""
+    """How deeply arrays and objects nest in ``raw``, counted without parsing: strings are cut out and the
+    brackets kept (both in C), and only the brackets are walked here."""
     depth = deepest = 0
-    in_string = escaped = False
-    for byte in raw:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:  # backslash
-                escaped = True
-            elif byte == 0x22:  # quote
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x5B, 0x7B):  # [ {
+    for byte in _JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKETS):
+        if byte in (0x5B, 0x7B):  # [ {
             depth += 1
-            deepest = max(deepest, depth)
-        elif byte in (0x5D, 0x7D):  # ] }
+            if depth > deepest:
+                deepest = depth
+        else:
             depth -= 1
     return deepest
 
@@ -74,5 +78,9 @@ def check_body() -> None:
         raise BadRequest(f"the body is not valid JSON: {exc}") from None
     if not isinstance(parsed, dict):
         raise BadRequest("the body must be a JSON object")
-    if contains_nul(parsed):
+    # in UTF-8 a NUL reaches a parsed string only as the escape \u0000 (strict JSON refuses raw control
+    # characters), so such a body without that text is not walked
+    escaped_nul = b"\\u0000" in raw or not json.detect_encoding(raw).startswith("utf-8")
+    if escaped_nul and contains_nul(parsed):
         raise BadRequest("the body contains a NUL character")
+    request._cached_json = (parsed, parsed)  # what get_json(cache=True) would keep: nothing parses it again

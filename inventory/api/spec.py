@@ -66,15 +66,18 @@ def path_enums(**params: Iterable[str]) -> Callable[[Callable[..., Any]], Callab
     return declare
 
 
-def file_download(*media_types: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare that the view's 200 is a file of one of ``media_types`` (spectree documents JSON bodies only)."""
+def file_download(*media_types: str, or_json: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare that the view's 200 is a file of one of ``media_types`` (spectree documents JSON bodies only);
+    ``or_json``: the documented JSON body stays beside them (a ``?format=`` chooses)."""
     def declare(view: Callable[..., Any]) -> Callable[..., Any]:
         setattr(view, _FILE_TYPES, media_types)
+        setattr(view, _OR_JSON, or_json)
         return view
     return declare
 
 
 _FILE_TYPES = "__file_types__"
+_OR_JSON = "__or_json__"
 
 
 def _declared(view: Callable[..., Any], name: str) -> Any:
@@ -99,7 +102,8 @@ def document() -> dict[str, Any]:
                     if parameter["in"] == "path" and parameter["name"] in enums:
                         parameter["schema"] = {"type": "string", "enum": enums[parameter["name"]]}
                 if files:
-                    operation["responses"]["200"] = {"description": "the file", "content": {
-                        media_type: {"schema": {"type": "string", "format": "binary"}} for media_type in files}}
+                    kept = operation["responses"]["200"].get("content", {}) if _declared(view, _OR_JSON) else {}
+                    operation["responses"]["200"] = {"description": "the file", "content": {**kept, **{
+                        media_type: {"schema": {"type": "string", "format": "binary"}} for media_type in files}}}
         _document = built
     return _document

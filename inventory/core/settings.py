@@ -115,6 +115,12 @@ def blood_supply_window_days() -> int:
     return max(1, int(current_app.config.get("BLOOD_SUPPLY_WINDOW_DAYS", 30)))
 
 
+def blood_normal_days() -> int:
+    """Consecutive normal days (no group low, collections at least issues) after which the end of an emergency
+    is proposed (default 7, docs/blood.md "Termination and review"; the plan sets no number)."""
+    return max(1, int(current_app.config.get("BLOOD_NORMAL_DAYS", 7)))
+
+
 def blood_report_due_hour() -> int:
     """Hour (Asia/Shanghai) of the next day by which a day's blood report must be filed (default 10)."""
     return min(23, max(0, int(current_app.config.get("BLOOD_REPORT_DUE_HOUR", 10))))
@@ -150,3 +156,53 @@ def rotation_floor_share() -> Decimal:
     """Share of an enterprise's stock of a material that rotations may never take it below (default 0.7):
     no annual plan exists yet to take a share of (docs/domain-rules.md, rotation)."""
     return Decimal(str(current_app.config.get("ROTATION_FLOOR_SHARE", "0.7")))
+
+
+def evaluation_review_threshold() -> int:
+    """A final annual evaluation below this score recommends a review of the enterprise's storage qualification
+    (docs/plans.md, "Annual evaluation"; default 60)."""
+    return int(current_app.config.get("EVALUATION_REVIEW_THRESHOLD", 60))
+
+
+def statistics_period() -> str:
+    """How often the statistics report is produced: ``monthly`` (default) or ``quarterly`` (docs/plans.md,
+    "Statistics report"); the regulation says only "定期"."""
+    return str(current_app.config.get("STATISTICS_PERIOD", "monthly"))
+
+
+def coverage_warning_ratio() -> Decimal:
+    """Coverage below which ``below_plan`` warns (docs/plans.md, "Coverage"; default 0.9); below the plan but not
+    below this, the alert is for information."""
+    return Decimal(str(current_app.config.get("COVERAGE_WARNING_RATIO", "0.9")))
+
+
+def coverage_critical_ratio() -> Decimal:
+    """Coverage below which ``below_plan`` is critical (default 0.7)."""
+    return Decimal(str(current_app.config.get("COVERAGE_CRITICAL_RATIO", "0.7")))
+
+
+def catalogue_review_remind_days() -> int:
+    """Days before a catalogue version's review date from which ``catalogue_review_due`` reminds (default 30)."""
+    return int(current_app.config.get("CATALOGUE_REVIEW_REMIND_DAYS", 30))
+
+
+def addition_ending_remind_days() -> int:
+    """Days before a temporary addition's last day from which ``addition_ending`` reminds (default 14)."""
+    return int(current_app.config.get("ADDITION_ENDING_REMIND_DAYS", 14))
+
+
+def donor_mix_tolerance() -> Decimal:
+    """How far, in share of the team, each blood group may be from the plan's mix (A 24 %, B 28 %, O 32 %,
+    AB 16 %, blood-supply plan §六(一)) — 0.05 is five percentage points either way (default)."""
+    return Decimal(str(current_app.config.get("BLOOD_DONOR_MIX_TOLERANCE", "0.05")))
+
+
+def donor_units() -> Decimal:
+    """Red-cell units one donor gives in an emergency, for the five-day demand rule (default 1: one 200 mL
+    donation is one unit, docs/blood.md)."""
+    return Decimal(str(current_app.config.get("BLOOD_UNITS_PER_DONOR", "1")))
+
+
+def contract_expiring_days() -> int:
+    """How many days before its end an active storage contract raises ``contract_expiring`` (default 30)."""
+    return int(current_app.config.get("CONTRACT_EXPIRING_DAYS", 30))

@@ -135,6 +135,13 @@ class ImportStatus(Vocabulary):
     imported = "imported", _l("Imported"), "text-bg-success"
 
 
+class ImportKind(Vocabulary):
+    """What an import job takes in: receipts (lots) or a cold-chain facility's readings (docs/coldchain.md)."""
+
+    receipts = "receipts", _l("Receipts")
+    readings = "readings", _l("Readings")
+
+
 class WorkflowAction(Vocabulary):
     """What a person does to a request; each flow says which apply to it and who may take them."""
 
@@ -161,6 +168,7 @@ class WorkflowAction(Vocabulary):
     lapse = "lapse", _l("let lapse"), "btn-outline-secondary"
     propose = "propose", _l("propose into the catalogue"), "btn-primary"
     supersede = "supersede", _l("supersede")
+    finalise = "finalise", _l("finalise"), "btn-success"
 
 
 class Category(Vocabulary):
@@ -238,6 +246,24 @@ class SummaryGroup(Vocabulary):
     enterprise = "enterprise", _l("Enterprise")
     district = "district", _l("District")
     category = "category", _l("Category")
+
+
+class CoverageGroup(Vocabulary):
+    """How coverage against the plan is grouped (docs/plans.md, "Coverage")."""
+
+    material = "material", _l("Material")
+    enterprise = "enterprise", _l("Enterprise")
+    contract_line = "contract_line", _l("Contract line")
+    district = "district", _l("District")
+    city = "city", _l("City")
+
+
+class AllowanceKind(Vocabulary):
+    """Why stock may be short of the plan for a while (docs/plans.md, "Coverage")."""
+
+    rotation = "rotation", _l("Rotation within its window")
+    replenishment = "replenishment", _l("Replenishment within its due date")
+    dispatch = "dispatch", _l("Dispatch in progress")
 
 
 class AlertSeverity(Vocabulary):
@@ -460,6 +486,78 @@ class NoticeRecipient(Vocabulary):
 class NoticeChannel(Vocabulary):
     phone = "phone", _l("By phone")
     written = "written", _l("In writing")
+
+
+class ResponseMeasure(Vocabulary):
+    """The measures of each level's response (blood-supply plan §四), ticked on the emergency's checklist; the
+    value names the level and the item (``IV.1`` is §四(四)1). ``II.state`` is the city government's declaration of
+    the state of emergency that opens §四(二)."""
+
+    I_1 = "I.1", _l("The city's command responds under the unified leadership and command of the provincial "
+                    "command (§4(1))")
+    II_state = "II.state", _l("The city government starts the blood-supply emergency command and declares clinical "
+                              "blood supply and use in the whole city in a state of emergency (§4(2))")
+    II_1 = "II.1", _l("Appeal for emergency unpaid blood donation through the news media, calling on citizens to "
+                      "join the donors")
+    II_2 = "II.2", _l("Call on all citizens of the city to donate blood")
+    II_3 = "II.3", _l("Medical institutions strictly control clinical blood use and restrict it for patients who are "
+                      "not critically ill")
+    II_4 = "II.4", _l("If blood facilities and equipment are seriously damaged, start the temporary blood-handling "
+                      "units for clinical blood in the area")
+    II_5 = "II.5", _l("If the emergency donor teams shrink sharply and blood is severely short, mobilise and arrange "
+                      "emergency donation by units everywhere")
+    II_6 = "II.6", _l("Report urgently to the provincial health department and apply for emergency blood transfers")
+    III_1 = "III.1", _l("Hospitals suspend elective surgery; stock is used for emergencies only")
+    III_2 = "III.2", _l("Start organised donation by the city's emergency donor teams; assign emergency donation "
+                        "tasks to units if necessary")
+    III_3 = "III.3", _l("If supply is still not normal after these measures, report urgently to the provincial health "
+                        "department and apply for blood from other cities")
+    IV_1 = "IV.1", _l("The blood station allocates blood by plan according to stock")
+    IV_2 = "IV.2", _l("Hospitals promote autologous storage and blood salvage for elective surgery, restrict blood "
+                      "for elective surgery and non-surgical patients, and mobilise relatives and colleagues for "
+                      "mutual-aid donation")
+    IV_3 = "IV.3", _l("Run targeted unpaid-donation campaigns in the news media")
+    IV_4 = "IV.4", _l("The blood station extends its opening hours and sets up a green channel for mutual-aid "
+                      "donation")
+    IV_5 = "IV.5", _l("If spontaneous donors fall sharply, the city government starts the emergency donor teams; if "
+                      "that is not enough, civil servants, employees and medical staff lead by donating, students "
+                      "and the armed forces are encouraged to join, and donation targets may be assigned")
+
+    @property
+    def level(self) -> str:
+        return self.value.split(".")[0]
+
+    @classmethod
+    def of_level(cls, level: str) -> tuple[ResponseMeasure, ...]:
+        """The checklist of ``level`` in the plan's order."""
+        return tuple(member for member in cls if member.level == level)
+
+
+class TerminationAuthority(Vocabulary):
+    """Who decides the termination of an emergency's response (blood-supply plan §五(一))."""
+
+    province = "province", _l("Provincial government or its blood-supply command")
+    city = "city", _l("City government or its blood-supply command")
+    health_commission = "health_commission", _l("City health commission")
+
+    @classmethod
+    def of_level(cls, level: str) -> TerminationAuthority:
+        """Level I: the province; Level II: the city; Levels III and IV: the health commission."""
+        return {"I": cls.province, "II": cls.city}.get(level, cls.health_commission)
+
+
+class HandlingUnitKind(Vocabulary):
+    """What a temporary blood-handling unit is (blood-supply plan §六(三))."""
+
+    hospital = "hospital", _l("Designated medical institution")
+    station = "station", _l("Neighbouring blood station")
+
+
+class HandlingUnitDesignator(Vocabulary):
+    """Who designated a temporary blood-handling unit (§六(三)): the city or the provincial health commission."""
+
+    city = "city", _l("City health commission")
+    province = "province", _l("Provincial health department")
 
 
 class RuleMode(Vocabulary):

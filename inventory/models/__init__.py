@@ -12,11 +12,13 @@ SQLModel.metadata.naming_convention = {
 from inventory.models.alerts import Alert, AlertEvent, Delivery, Silence, Subscription  # noqa: E402
 from inventory.models.audit import AuditEvent  # noqa: E402
 from inventory.models.blood import (  # noqa: E402
-    BloodEmergency, BloodNotice, BloodReport, BloodReportLine, CalendarDay, CalendarYear,
+    BloodClosure, BloodEmergency, BloodHandlingUnit, BloodNotice, BloodReport, BloodReportLine, BloodResponse, CalendarDay,
+    CalendarYear,
 )
+from inventory.models.blood_donors import BloodDonor, CollectionPoint, DonationDrill, DonorFiling  # noqa: E402
 from inventory.models.catalogue import Material  # noqa: E402
 from inventory.models.coldchain import (  # noqa: E402
-    ColdchainFacility, ColdchainRule, DailyCheck, Excursion, Reading, ReadingHourly, Sensor,
+    ColdchainFacility, ColdchainRule, DailyCheck, Excursion, ExcursionHold, Reading, ReadingHourly, Sensor,
 )
 from inventory.models.counts import CountMismatch, StockCount, StockCountLine  # noqa: E402
 from inventory.models.dispatch import (  # noqa: E402
@@ -48,10 +50,11 @@ __all__ = [
     "Adjustment", "Alert", "AlertEvent", "ApiToken", "AuditEvent", "CountMismatch", "Delivery", "District", "Facility", "Heartbeat",
     "Dispatch", "DispatchAllocation", "DispatchLine", "DispatchRecovery", "EmergencyAuthorisation", "Instruction",
     "InstructionLot", "Replenishment", "Violation",
-    "BloodEmergency", "BloodNotice", "BloodReport", "BloodReportLine", "CalendarDay", "CalendarYear",
+    "BloodClosure", "BloodEmergency", "BloodHandlingUnit", "BloodNotice", "BloodReport", "BloodReportLine",
+    "BloodResponse", "CalendarDay", "CalendarYear", "BloodDonor", "CollectionPoint", "DonationDrill", "DonorFiling",
     "IdempotencyRecord", "ImportJob", "Lot", "Material", "Movement", "Organisation", "Silence", "StockCount",
     "StockCountLine", "Subscription", "Transfer", "User", "WorkflowStep",
-    "ColdchainFacility", "ColdchainRule", "DailyCheck", "Excursion", "Reading", "ReadingHourly", "Sensor",
+    "ColdchainFacility", "ColdchainRule", "DailyCheck", "Excursion", "ExcursionHold", "Reading", "ReadingHourly", "Sensor",
     "Inspection", "InspectionFinding", "InspectionLotCheck", "InspectionPhoto", "Qualification", "Sanction",
     "AnnualPlan", "AnnualPlanLine", "CatalogueLine", "CatalogueVersion", "ContractLine", "EnterpriseSelection",
     "Evaluation", "PlanSignature", "StatisticsReport", "StorageContract", "TemporaryAddition",

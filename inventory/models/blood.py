@@ -70,7 +70,7 @@ class BloodEmergency(SQLModel, table=True):
     confirmed_by: int | None = Field(default=None, foreign_key="user.id")
     confirmed_at: datetime | None = timestamp_field()
     confirm_note: str = Field(default="", max_length=500)
-    #: set when the emergency is terminated (§五; not built yet): until then it stays in force
+    #: set when the emergency is terminated (§五, services/blood/termination.py): until then it stays in force
     ended_at: datetime | None = timestamp_field()
 
 
@@ -111,3 +111,54 @@ class BloodNotice(SQLModel, table=True):
     note: str = Field(default="", max_length=500)
     recorded_by: int = Field(foreign_key="user.id")
     recorded_at: datetime = created_at_field()
+
+
+class BloodResponse(SQLModel, table=True):
+    """A measure of a level's response (blood-supply plan §四) ticked on the emergency's checklist: who, when,
+    notes. Once per measure and level; the measures are ``ResponseMeasure``."""
+
+    __tablename__ = "blood_response"
+    __table_args__ = (UniqueConstraint("emergency_id", "measure"),)
+    id: int | None = Field(default=None, primary_key=True)
+    emergency_id: int = Field(foreign_key="blood_emergency.id", index=True)
+    measure: str = Field(max_length=16, description="ResponseMeasure")
+    note: str = Field(default="", max_length=1000)
+    done_by: int = Field(foreign_key="user.id")
+    done_at: datetime = created_at_field()
+
+
+class BloodHandlingUnit(SQLModel, table=True):
+    """A temporary blood-handling unit designated in a Level II or I emergency (§六(三)): a medical institution or
+    a neighbouring blood station that prepares, tests and stores blood while the station cannot."""
+
+    __tablename__ = "blood_handling_unit"
+    id: int | None = Field(default=None, primary_key=True)
+    emergency_id: int = Field(foreign_key="blood_emergency.id", index=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=16, description="HandlingUnitKind: hospital, station")
+    designated_by: str = Field(max_length=16, description="HandlingUnitDesignator: city, province")
+    document: str = Field(default="", max_length=255)
+    note: str = Field(default="", max_length=500)
+    recorded_by: int = Field(foreign_key="user.id")
+    recorded_at: datetime = created_at_field()
+
+
+class BloodClosure(SQLModel, table=True):
+    """The end of an emergency (blood-supply plan §五): the expert group's assessment, the termination decided by
+    the authority of the level (I: the province; II: the city government or its command; III and IV: the health
+    commission), and the post-event review, without which the emergency is not closed. The termination also
+    stamps ``BloodEmergency.ended_at``."""
+
+    __tablename__ = "blood_closure"
+    id: int | None = Field(default=None, primary_key=True)
+    emergency_id: int = Field(foreign_key="blood_emergency.id", unique=True)
+    assessment: str = Field(max_length=2000)
+    assessed_by: int = Field(foreign_key="user.id")
+    assessed_at: datetime = created_at_field()
+    authority: str = Field(default="", max_length=24, description="TerminationAuthority, once terminated")
+    decision_document: str = Field(default="", max_length=255)
+    terminated_by: int | None = Field(default=None, foreign_key="user.id")
+    terminated_at: datetime | None = timestamp_field()
+    review: str = Field(default="", max_length=4000)
+    reviewed_by: int | None = Field(default=None, foreign_key="user.id")
+    reviewed_at: datetime | None = timestamp_field()

@@ -130,6 +130,15 @@ class Excursion(SQLModel, table=True):
     held_lots: int = 0
 
 
+class ExcursionHold(SQLModel, table=True):
+    """A lot an excursion put on quality hold, so the lot page names the excursion (docs/coldchain.md, holds)."""
+
+    __tablename__ = "excursion_hold"
+    excursion_id: int = Field(sa_column=Column(Integer, ForeignKey("excursion.id"), primary_key=True))
+    lot_id: int = Field(sa_column=Column(Integer, ForeignKey("lot.id"), primary_key=True, index=True))
+    held_at: datetime = created_at_field()
+
+
 class DailyCheck(SQLModel, table=True):
     """The keeper's daily check of a cold facility (日检查制度, cold-chain opinions §二(八)1): doors, seals,
     compressor, temperature recorder, with remarks; one per facility and business day."""

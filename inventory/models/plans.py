@@ -188,8 +188,11 @@ class StorageContract(SQLModel, table=True):
         CheckConstraint("ends_on >= starts_on", name="period_in_order"),
         CheckConstraint("rotation_window_days IS NULL OR rotation_window_days BETWEEN 1 AND 365",
                         name="rotation_window_range"),
+        # SQLite keeps quantities as integer thousandths (models/types.py): the same bound, scaled
         CheckConstraint("rotation_floor_share IS NULL OR (rotation_floor_share >= 0 AND rotation_floor_share <= 1)",
-                        name="rotation_floor_range"),
+                        name="rotation_floor_range").ddl_if(dialect="postgresql"),
+        CheckConstraint("rotation_floor_share IS NULL OR (rotation_floor_share >= 0 AND rotation_floor_share <= 1000)",
+                        name="rotation_floor_range_sqlite").ddl_if(dialect="sqlite"),
         CheckConstraint("storage_fee >= 0", name="storage_fee_not_negative"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -218,6 +221,11 @@ class StorageContract(SQLModel, table=True):
     cancelled_by: int | None = Field(default=None, foreign_key="user.id")
     cancelled_at: datetime | None = timestamp_field()
 
+    @property
+    def round(self) -> int:
+        """The signing round (``PlanSignature.round``): a contract is never sent back, so there is one."""
+        return 1
+
 
 class ContractLine(SQLModel, table=True):
     """What the contract keeps where: a material in one of the enterprise's facilities (存储库点). While the
@@ -243,7 +251,9 @@ class Evaluation(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("enterprise_id", "year"),
-        CheckConstraint("adjustment BETWEEN -20 AND 20", name="adjustment_range"),
+        # SQLite keeps quantities as integer thousandths (models/types.py): the same bound, scaled
+        CheckConstraint("adjustment BETWEEN -20 AND 20", name="adjustment_range").ddl_if(dialect="postgresql"),
+        CheckConstraint("adjustment BETWEEN -20000 AND 20000", name="adjustment_range_sqlite").ddl_if(dialect="sqlite"),
     )
     id: int | None = Field(default=None, primary_key=True)
     enterprise_id: int = Field(foreign_key="organisation.id", index=True)

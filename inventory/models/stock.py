@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Index, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from inventory.models.base import created_at_field
@@ -17,6 +17,10 @@ from inventory.models.types import Quantity, UTCDateTime
 from inventory.core.clock import utcnow
 
 QTY = {"sa_type": Quantity}
+
+
+#: the certificate columns came after lots existed: empty for those
+BLANK = {"server_default": ""}
 
 
 class Lot(SQLModel, table=True):
@@ -43,6 +47,21 @@ class Lot(SQLModel, table=True):
     held_by_org_id: int | None = Field(default=None, foreign_key="organisation.id")
     #: store room / stack inside the facility (专仓专垛), changed by an audited relocation
     position: str = Field(default="", max_length=64)
+    #: traceability and quarantine certificates of cold-chain food, recorded on receipt (cold-chain opinions
+    #: §二(八)1 入市查验溯源凭证, §二(八)3 进口冷链食品检验检疫; which classes need them: docs/coldchain.md)
+    origin: str = Field(default="", max_length=128, sa_column_kwargs=BLANK,
+                        description="where the goods come from (产地)")
+    trace_certificate: str = Field(default="", max_length=64, sa_column_kwargs=BLANK,
+                                   description="traceability voucher number (溯源凭证)")
+    quarantine_certificate: str = Field(default="", max_length=64, sa_column_kwargs=BLANK,
+                                        description="quarantine certificate number")
+    imported: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    customs_declaration: str = Field(default="", max_length=64, sa_column_kwargs=BLANK,
+                                     description="imported: customs declaration number")
+    entry_inspection_certificate: str = Field(default="", max_length=64, sa_column_kwargs=BLANK,
+                                              description="imported: entry inspection and quarantine certificate")
+    disinfection_certificate: str = Field(default="", max_length=64, sa_column_kwargs=BLANK,
+                                          description="imported: nucleic-acid test and disinfection certificate")
     quantity_received: Decimal = Field(default=Decimal("0"), **QTY)
     on_hand: Decimal = Field(default=Decimal("0"), **QTY)
     movement_count: int = 0

@@ -5,7 +5,8 @@ computed level or declare Levels II and I; administrators manage the working-day
 status and the levels hold no personal data and are read by the station (its own), the health commission and
 the city-wide roles (administrators, coordinators, the government, and read-only viewers of those), who take
 part in publishing a warning. Storage enterprises, reserve bureaus and inspectors see nothing of it: a report or
-a level they ask for is a 404, as for one that does not exist.
+a level they ask for is a 404, as for one that does not exist. The emergency donor register holds personal data:
+only the blood station's officer and health officers reach it, and it is a 404 to everyone else.
 """
 from __future__ import annotations
 
@@ -16,18 +17,26 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from inventory.core.errors import Forbidden, NotFound
 from inventory.core.vocab import OrgKind, Role
-from inventory.models import BloodEmergency, BloodReport, Organisation, User
+from inventory.models import BloodDonor, BloodEmergency, BloodReport, Organisation, User
 from inventory.scope.rules import ALL_ROLES, CITY_WIDE_ROLES, declare_audited, org_kind, sees_whole_city
 
 READERS = CITY_WIDE_ROLES | {Role.blood_officer, Role.health_officer, Role.viewer}
+#: who keeps the emergency donor register, its collection points and drills, and alone reads donors
+DONOR_KEEPERS = frozenset({Role.blood_officer, Role.health_officer})
 
 PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("blood", "view"): frozenset(READERS),
     ("blood_report", "file"): frozenset({Role.blood_officer}),
     ("blood_level", "confirm"): frozenset({Role.health_officer}),
     ("blood_level", "declare"): frozenset({Role.health_officer}),
+    #: the response checklist (§四): the health commission, and the station for its own measures
+    ("blood_response", "record"): frozenset({Role.health_officer, Role.blood_officer}),
     ("calendar", "view"): ALL_ROLES,
     ("calendar", "manage"): frozenset({Role.admin}),
+    # the donor register holds personal data: only the blood station and health officers (docs/blood.md)
+    ("blood_donor", "view"): DONOR_KEEPERS,
+    ("blood_donor", "manage"): DONOR_KEEPERS,
+    ("blood_preparedness", "manage"): DONOR_KEEPERS,
 }
 
 
@@ -97,7 +106,20 @@ def require_station(session: Session, user: User) -> Organisation:
     return org
 
 
+def may_see_donors(session: Session, user: User) -> bool:
+    """The blood station's officer and health officers; everyone else learns nothing of the donor register."""
+    return user.role in DONOR_KEEPERS and blood_reach(session, user) != "none"
+
+
+def require_donor_keeper(session: Session, user: User) -> None:
+    """404 for anyone else, exactly as for a register that does not exist (personal data, §六(一))."""
+    if not may_see_donors(session, user):
+        raise NotFound(_l("donor not found"))
+
+
 declare_audited({
+    "blood_donor": lambda session, user: select(BloodDonor.id).where(
+        true() if may_see_donors(session, user) else false()),
     "blood_report": lambda session, user: reports_query(session, user).with_only_columns(BloodReport.id),
     "blood_emergency": lambda session, user: emergencies_query(session, user).with_only_columns(BloodEmergency.id),
 })

@@ -9,17 +9,19 @@ contract with it. The blood station has no part in reserve plans.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, or_, true
+from sqlalchemy import ColumnElement, false, or_, true
 from sqlmodel import Session, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from inventory.core.errors import NotFound
-from inventory.core.vocab import PlanStatus, Role
+from inventory.core.vocab import OrgKind, PlanStatus, Role
 from inventory.models import (
-    AnnualPlan, CatalogueVersion, EnterpriseSelection, Evaluation, Lot, Material, StorageContract,
-    TemporaryAddition, User,
+    AnnualPlan, CatalogueVersion, EnterpriseSelection, Evaluation, Lot, Material, Organisation, StatisticsReport,
+    StorageContract, TemporaryAddition, User,
 )
 from inventory.scope.rules import (
-    ALL_ROLES, Ownership, declare_audited, declare_ownership, enterprise_rows_query,
+    ALL_ROLES, Ownership, can, declare_audited, declare_ownership, enterprise_rows_query, remit_materials,
+    sees_whole_city, stock_reach,
 )
 
 READERS = ALL_ROLES - {Role.blood_officer}
@@ -57,6 +59,10 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("evaluation", "finalise"): frozenset({Role.bureau_approver, Role.coordinator}),
     ("statistics", "view"): frozenset({Role.admin, Role.coordinator, Role.government_approver, Role.viewer,
                                        Role.bureau_officer, Role.bureau_approver, Role.inspector}),
+    # producing a report on demand (the beat task produces them by itself)
+    ("statistics", "produce"): frozenset({Role.admin, Role.coordinator}),
+    # the performance evaluation across years (绩效评价, §五(六)): the finance and development-and-reform side
+    ("performance", "view"): frozenset({Role.admin, Role.coordinator, Role.government_approver, Role.viewer}),
 }
 
 
@@ -125,3 +131,60 @@ declare_audited({
     "contract": _ids(StorageContract),
     "evaluation": _ids(Evaluation),
 })
+
+
+def _enterprises_in_reach(session: Session, user: User) -> SelectOfScalar:
+    """Every enterprise for the city; for a bureau those it selected, contracts with or whose lots keep its
+    materials; for an enterprise itself; none for anyone else."""
+    query = select(Organisation).where(Organisation.kind == OrgKind.enterprise.value)
+    reach = stock_reach(session, user)
+    if reach == "all":
+        return query
+    if reach == "enterprise":
+        return query.where(Organisation.id == user.org_id)
+    if reach == "bureau":
+        return query.where(or_(
+            Organisation.id.in_(select(EnterpriseSelection.enterprise_id).where(
+                EnterpriseSelection.bureau_id == user.org_id)),
+            Organisation.id.in_(select(StorageContract.enterprise_id).where(StorageContract.bureau_id == user.org_id)),
+            Organisation.id.in_(select(Lot.enterprise_id).where(Lot.material_id.in_(remit_materials(user))))))
+    return query.where(false())
+
+
+def evaluated_enterprises_query(session: Session, user: User) -> SelectOfScalar:
+    """The enterprises whose evaluations this user sees (and, with the permission, evaluates)."""
+    return _enterprises_in_reach(session, user)
+
+
+def qualified_enterprises_query(session: Session, user: User) -> SelectOfScalar:
+    """The enterprises whose qualification page the user reads."""
+    if not can(user, "view", "selection"):
+        return select(Organisation).where(false())
+    return _enterprises_in_reach(session, user)
+
+
+def visible_enterprise(session: Session, user: User, code: str) -> Organisation:
+    """The enterprise if the user may read its qualification; 404 otherwise, as for one that does not exist."""
+    row = session.exec(qualified_enterprises_query(session, user).where(Organisation.code == code)).first()
+    if row is None:
+        raise NotFound(_l("enterprise not found"))
+    return row
+
+
+def statistics_reports_query(session: Session, user: User):
+    """The stored statistics reports this user reads (§五(四)): a bureau its own, the city every one (the bureaus
+    report to the development-and-reform commission and the finance bureau); nobody else any."""
+    query = select(StatisticsReport)
+    if not can(user, "view", "statistics"):
+        return query.where(false())
+    if sees_whole_city(session, user):
+        return query
+    return query.where(StatisticsReport.bureau_id == user.org_id)
+
+
+def visible_statistics_report(session: Session, user: User, report_id: int) -> StatisticsReport:
+    """The report if this user may read it; 404 otherwise, exactly as for one that does not exist."""
+    row = session.exec(statistics_reports_query(session, user).where(StatisticsReport.id == report_id)).first()
+    if row is None:
+        raise NotFound(_l("statistics report not found"))
+    return row

@@ -145,7 +145,11 @@ def upgrade() -> None:
     sa.Column('finalised_by', sa.Integer(), nullable=True),
     sa.Column('finalised_at', inventory.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', inventory.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.CheckConstraint('adjustment BETWEEN -20 AND 20', name=op.f('ck_evaluation_adjustment_range')),
+    # SQLite keeps quantities as integer thousandths (models/types.py): the same bound, scaled
+    sa.CheckConstraint('adjustment BETWEEN -20 AND 20', name=op.f('ck_evaluation_adjustment_range'))
+    .ddl_if(dialect='postgresql'),
+    sa.CheckConstraint('adjustment BETWEEN -20000 AND 20000', name=op.f('ck_evaluation_adjustment_range_sqlite'))
+    .ddl_if(dialect='sqlite'),
     sa.ForeignKeyConstraint(['enterprise_id'], ['organisation.id'], name=op.f('fk_evaluation_enterprise_id_organisation')),
     sa.ForeignKeyConstraint(['evaluated_by'], ['user.id'], name=op.f('fk_evaluation_evaluated_by_user')),
     sa.ForeignKeyConstraint(['finalised_by'], ['user.id'], name=op.f('fk_evaluation_finalised_by_user')),
@@ -199,7 +203,11 @@ def upgrade() -> None:
     sa.Column('cancelled_by', sa.Integer(), nullable=True),
     sa.Column('cancelled_at', inventory.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint('ends_on >= starts_on', name=op.f('ck_storage_contract_period_in_order')),
-    sa.CheckConstraint('rotation_floor_share IS NULL OR (rotation_floor_share >= 0 AND rotation_floor_share <= 1)', name=op.f('ck_storage_contract_rotation_floor_range')),
+    # SQLite keeps quantities as integer thousandths (models/types.py): the same bound, scaled
+    sa.CheckConstraint('rotation_floor_share IS NULL OR (rotation_floor_share >= 0 AND rotation_floor_share <= 1)', name=op.f('ck_storage_contract_rotation_floor_range'))
+    .ddl_if(dialect='postgresql'),
+    sa.CheckConstraint('rotation_floor_share IS NULL OR (rotation_floor_share >= 0 AND rotation_floor_share <= 1000)', name=op.f('ck_storage_contract_rotation_floor_range_sqlite'))
+    .ddl_if(dialect='sqlite'),
     sa.CheckConstraint('rotation_window_days IS NULL OR rotation_window_days BETWEEN 1 AND 365', name=op.f('ck_storage_contract_rotation_window_range')),
     sa.CheckConstraint('storage_fee >= 0', name=op.f('ck_storage_contract_storage_fee_not_negative')),
     sa.ForeignKeyConstraint(['bureau_id'], ['organisation.id'], name=op.f('fk_storage_contract_bureau_id_organisation')),

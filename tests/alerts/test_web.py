@@ -84,7 +84,7 @@ def test_a_waiting_transfers_alert_links_to_its_lot_for_the_deciding_bureau(logi
     from inventory.services.alerts import scans
 
     transfer = _waiting_transfer(db)
-    _entered(db, transfer, scans.waiting_cutoff(business_today(), 2) - timedelta(minutes=1))
+    _entered(db, transfer, scans.waiting_cutoff(db, business_today(), 2) - timedelta(minutes=1))
     scan(db, "approval_waiting")
     alert, = alerts_of(db, "approval_waiting")
     page = login_as("approver").get(f"/alerts/{alert.id}").get_data(as_text=True)

@@ -117,7 +117,8 @@ def test_a_report_is_due_at_the_configured_hour_of_the_next_day(app, db, hour, m
 @pytest.mark.usefixtures("ctx")
 def test_the_demo_station_has_no_missing_day_and_no_level_today(db):
     outcomes = scan(db, "blood")
-    assert [o.kind for o in outcomes] == ["blood_low_stock", "blood_emergency", "report_missing", "report_overdue"]
+    assert [o.kind for o in outcomes] == ["blood_low_stock", "blood_emergency", "report_missing", "report_overdue",
+                                          "donor_compliance", "collection_points"]
     assert alerts_of(db, "report_missing") == [] and alerts_of(db, "blood_emergency") == []
     assert alerts_of(db, "report_overdue") == []
     assert set(_by_key(db, "blood_low_stock")) == {"AB"}

@@ -18,7 +18,7 @@ def log_in(page, base: str, username: str) -> None:
 
 def test_admin_sees_the_audit_log_and_a_clerk_does_not(page, live_server):
     log_in(page, live_server, "admin")
-    page.click("#main-nav >> text=报表")
+    page.click("#main-nav .dropdown-toggle >> text=报表")
     page.click("#main-nav >> text=审计日志")
     assert page.locator("#audit-table tbody tr").count() > 0
 
@@ -35,5 +35,5 @@ def test_switching_to_english(page, live_server):
     page.click("#user-menu")
     page.click("#user-nav >> text=English")
     page.wait_for_selector("html[lang=en]")
-    page.click("#main-nav >> text=Reports")
+    page.click("#main-nav .dropdown-toggle >> text=Reports")
     assert page.is_visible("#main-nav >> text=Audit log")

@@ -217,7 +217,9 @@ def test_query_parameters_and_action_names_are_declared(client):
              "instruction": "instructions/{instruction_id}", "replenishment": "replenishments/{replenishment_id}",
              "rotation": "rotations/{rotation_id}", "scrap": "scraps/{scrap_id}",
              "inspection": "inspections/{inspection_id}", "inspection_finding": "inspection-findings/{finding_id}",
-             "sanction": "sanctions/{sanction_id}"}
+             "sanction": "sanctions/{sanction_id}", "evaluation": "evaluations/{evaluation_id}",
+             "contract": "contracts/{contract_id}", "catalogue": "catalogue-versions/{version_id}",
+             "annual_plan": "annual-plans/{plan_id}", "temporary_addition": "temporary-additions/{addition_id}"}
     assert set(paths) == set(FLOWS), "every registered flow has its actions path"
     assert actions == {f"/api/v1/{paths[name]}/actions/{{action}}": people[name] for name in FLOWS}
     assert {"approve", "reject"} <= set(people["transfer"]) and {"submit", "approve"} <= set(people["count"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -54,6 +55,7 @@ def _run(operation, mode: GenerationMode, headers: dict[str, str], failures: lis
     return calls
 
 
+@pytest.mark.timeout(1200)  # ~140 operations × roles × modes: minutes, more on a busy machine
 def test_the_api_keeps_its_contract_under_generated_input(app, api, db, token_for):
     for make in MAKERS.values():  # a waiting row in every flow: the inbox and the decisions have rows to show
         make(api, db)

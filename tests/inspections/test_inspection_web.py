@@ -169,3 +169,26 @@ def test_rejecting_a_proposal_needs_a_reason_on_the_page(api, db, client, login_
     assert client.post(url, data={"decision-reject": "y", "decision-note": "证据不足"}).status_code == 302
     db.expire_all()
     assert db.get(Sanction, proposal["id"]).status == "rejected"
+
+
+def _offered(page: str) -> set[str]:
+    import re
+    form = page.split('id="proposal-form"', 1)
+    return set(re.findall(r'<option[^>]*value="(\w+)"', form[1].split("</form>", 1)[0])) if len(form) == 2 else set()
+
+
+def test_the_proposal_form_offers_only_what_the_qualification_allows(api, db, client, login_as):
+    """reserve-materials-measures §六(二): revocation follows an interview; a revoked enterprise's qualification is
+    final here, so no decision on it is offered (services/inspections/qualification.py MOVES)."""
+    made = record(api, db)
+    path = f"/inspections/{made['id']}"
+    login_as("officer")
+    assert _offered(client.get(path).get_data(as_text=True)) == {"suspension"}
+    assert api("officer").post(f"{path}/interviews", json={
+        "held_on": business_today().isoformat(), "minutes": "约谈"}).status_code == 201
+    assert _offered(client.get(path).get_data(as_text=True)) == {"suspension", "revocation", "reinstatement"}
+    proposal = api("officer").post(f"{path}/sanctions", json={
+        "kind": "revocation", "decided_on": business_today().isoformat(), "minutes": "拒不整改"}).get_json()
+    assert api("approver").post(f"/sanctions/{proposal['id']}/actions/approve", json={}).status_code == 200
+    page = client.get(path).get_data(as_text=True)
+    assert "proposal-form" not in page and "interview-form" in page

@@ -140,7 +140,8 @@ def test_a_revoked_enterprise_cannot_receive_reserve_stock(api, db):
     assert count_rows(db, Lot) == lots
     # another enterprise still receives
     assert api("coldclerk").post("/lots", json={"material": "PORK-FZ", "facility": "CS-01", "lot_code": "PK-OK",
-                                                "quantity": "1"}).status_code == 201
+                                                "quantity": "1", "origin": "河北省", "trace_certificate": "TR-1",
+                                                "quarantine_certificate": "Q-1"}).status_code == 201
 
 
 def test_suspension_bars_receipts_until_reinstatement(api, db):

@@ -70,6 +70,8 @@ def test_expiry_before_production_is_422(api, db):
 def test_frozen_goods_need_a_cold_facility(api):
     body = {"material": "PORK-FZ", "facility": "CS-02", "lot_code": "PK-X", "quantity": "3"}
     assert "facility" in assert_error(api("coldclerk").post("/lots", json=body), 422, "validation_error")["fields"]
+    # frozen pork carries its traceability voucher and quarantine certificate (cold-chain opinions §二(八)1)
+    body |= {"origin": "河北省廊坊市", "trace_certificate": "TR-1", "quarantine_certificate": "Q-1"}
     assert api("coldclerk").post("/lots", json={**body, "facility": "CS-01"}).status_code == 201
 
 

@@ -103,7 +103,8 @@ def test_the_enterprise_acknowledges_then_executes_in_parts_never_past_the_instr
     done = instruction_of(db, row)
     assert (done.executed, done.status, done.closed_at is not None, done.late) == (Decimal("300"), "executed", True,
                                                                                    False)
-    moved = db.exec(select(Movement).where(Movement.ref_type == "instruction", Movement.ref_id == done.id)).all()
+    moved = db.exec(select(Movement).where(Movement.ref_type == "instruction", Movement.ref_id == done.id)
+                    .order_by(Movement.id)).all()
     assert [(m.kind, m.quantity) for m in moved] == [("dispatch", Decimal("-100")), ("dispatch", Decimal("-200"))]
     assert lot(db, "WH-2024-001").on_hand == Decimal("2700")
     assert steps(db, "instruction", done.id)[1:] == [

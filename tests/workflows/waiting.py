@@ -159,3 +159,13 @@ MAKERS: dict[str, Callable] = {"rotation": submitted_rotation, "scrap": submitte
 from tests.inspections.making import INSPECTION_MAKERS  # noqa: E402 (issue 10: inspections, findings, sanctions)
 
 MAKERS.update(INSPECTION_MAKERS)
+
+from tests.plans.evaluation_making import EVALUATION_MAKERS  # noqa: E402 (issue 13: annual evaluations)
+
+MAKERS.update(EVALUATION_MAKERS)
+from tests.plans.making import PLAN_MAKERS  # noqa: E402 (issue 13: catalogue, annual plans, temporary additions)
+
+MAKERS.update(PLAN_MAKERS)
+from tests.plans.contracting import CONTRACT_MAKERS  # noqa: E402 (issue 13: storage contracts)
+
+MAKERS.update(CONTRACT_MAKERS)

@@ -14,6 +14,7 @@ from inventory.api.body import accepts_upload
 from inventory.api.pagination import page
 from inventory.api.schemas import Out, PageQuery, Timestamp, errors, page_of
 from inventory.api.spec import spec
+from inventory.core.vocab import ImportKind
 from inventory.db import get_session
 from inventory.jobs import commit_then_enqueue
 from inventory.models import ImportJob
@@ -89,7 +90,8 @@ def upload_import():
 @spec.validate(query=PageQuery, resp=errors(422, HTTP_200=ImportJobPage), tags=["imports"])
 def list_imports():
     """The import jobs of the caller's enterprise, oldest first."""
-    query = scope.enterprise_rows_query(get_session(), current_user(), ImportJob)
+    query = scope.enterprise_rows_query(get_session(), current_user(), ImportJob).where(
+        ImportJob.kind == ImportKind.receipts)
     rows, cursor = page(query, [ImportJob.id], request.context.query)
     return ImportJobPage(items=[ImportJobOut.of(job) for job in rows], next_cursor=cursor)
 

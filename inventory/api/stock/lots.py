@@ -21,10 +21,12 @@ from inventory.api.spec import spec
 from inventory.core.vocab import Category, InspectionResult, LotStatus, MovementKind, RequestStatus, SummaryGroup
 from inventory.db import get_session
 from inventory.models import Lot, Movement
+from inventory.services.coldchain import traceability
 from inventory.services.stock import catalogue, lots, queries
 from inventory.services.stock.names import names_for
 
 Note = Annotated[str, Field(max_length=500)]
+CERTIFICATE_FIELDS = tuple(traceability.Certificates.__dataclass_fields__)
 MaterialCode = Annotated[str, Field(min_length=1, max_length=32, description="material code")]
 
 
@@ -40,6 +42,22 @@ class LotCreate(StrictBody):
     inspection_result: InspectionResult = Field(
         default=InspectionResult.passed, description="failed: received quarantined; pending: on quality hold")
     note: Note = ""
+    # traceability (docs/coldchain.md): required for chilled and frozen food, the customs documents when imported
+    origin: str = Field(default="", max_length=128, description="where the goods come from (产地)")
+    trace_certificate: str = Field(default="", max_length=64, description="traceability voucher number (溯源凭证)")
+    quarantine_certificate: str = Field(default="", max_length=64,
+                                        description="quarantine certificate number (meat and eggs)")
+    imported: bool = Field(default=False, description="imported food: the three documents below are required")
+    customs_declaration: str = Field(default="", max_length=64, description="customs declaration number (报关单号)")
+    entry_inspection_certificate: str = Field(default="", max_length=64,
+                                              description="entry inspection and quarantine certificate number")
+    disinfection_certificate: str = Field(default="", max_length=64,
+                                          description="nucleic-acid test / disinfection certificate number")
+
+    def receipt(self) -> lots.Receipt:
+        values = self.model_dump()
+        certificates = {name: values.pop(name) for name in CERTIFICATE_FIELDS}
+        return lots.Receipt(**values, certificates=traceability.Certificates(**certificates))
 
 
 class LotOut(Out):
@@ -58,6 +76,13 @@ class LotOut(Out):
     status: LotStatus
     position: str = Field(description="store room / stack inside the facility")
     held_by: str | None = Field(description="organisation code of whoever placed the current hold")
+    origin: str
+    trace_certificate: str
+    quarantine_certificate: str
+    imported: bool
+    customs_declaration: str
+    entry_inspection_certificate: str
+    disinfection_certificate: str
 
 
 class MovementCreate(StrictBody):
@@ -217,7 +242,7 @@ def list_lots():
 def create_lot():
     """Receive a lot into a facility of the caller's enterprise (records a `receipt` movement)."""
     body, session = request.context.json, get_session()
-    lot = lots.receive_lot(session=session, actor=current_user(), receipt=lots.Receipt(**body.model_dump()))
+    lot = lots.receive_lot(session=session, actor=current_user(), receipt=body.receipt())
     session.commit()
     return lot_out(lot), 201
 

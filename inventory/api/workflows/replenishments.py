@@ -21,7 +21,7 @@ from inventory.api.spec import path_enums, spec
 from inventory.api.stock.requests import person_actions
 from inventory.api.workflows.dispatches import InstructionOut, ReplenishmentOut, StepOut, replenishments_out
 from inventory.core.errors import Invalid
-from inventory.core.vocab import ReplenishmentStatus, WorkflowAction
+from inventory.core.vocab import QualificationState, ReplenishmentStatus, WorkflowAction
 from inventory.db import get_session
 from inventory.models import Replenishment
 from inventory.services.workflows import dispatch_views, instruction_views, replenishments
@@ -39,9 +39,15 @@ class ReplenishmentDecision(StrictBody):
     note: str = Field(default="", max_length=500)
     quantity: PositiveQuantity | None = Field(default=None, description="adjusts the proposed quantity")
     due_on: date | None = Field(default=None, description="adjusts the due date: from today to a year ahead")
+    enterprise: str = Field(default="", max_length=32, description="organisation code of another enterprise to "
+                                                                  "receive it (one that may store the material); "
+                                                                  "409 `enterprise_sanctioned` if the receiving "
+                                                                  "one is suspended or revoked")
 
 
 class ReplenishmentDetail(ReplenishmentOut):
+    enterprise_qualification: QualificationState = Field(description="suspended or revoked: it may not receive, so "
+                                                                     "the bureau confirms it to another enterprise")
     instructions: list[InstructionOut] = Field(description="its receive instructions")
     timeline: list[StepOut] = Field(description="every step, oldest first")
     actions: list[WorkflowAction] = Field(description="what the caller may do now: "
@@ -51,6 +57,7 @@ class ReplenishmentDetail(ReplenishmentOut):
     def of(cls, seen: instruction_views.ReplenishmentView) -> ReplenishmentDetail:
         return cls.model_validate({
             **ReplenishmentOut.of(seen.replenishment, seen.material, seen.enterprise).model_dump(),
+            "enterprise_qualification": seen.qualification,
             "instructions": [InstructionOut.of(shown) for shown in dispatch_views.instruction_rows(
                 session=get_session(), rows=seen.instructions)],
             "timeline": [StepOut.model_validate(step.step) for step in seen.steps],
@@ -90,12 +97,13 @@ def get_replenishment(replenishment_id: int):
                tags=TAGS)
 @path_enums(action=ACTIONS)
 def decide_replenishment(replenishment_id: int, action: str):
-    """confirm (the bureau approver of the material, while proposed), adjusting `quantity` or `due_on`: the
-    enterprise is instructed to receive it by the due date."""
+    """confirm (the bureau approver of the material, while proposed), adjusting `quantity` or `due_on`, or naming
+    another `enterprise` to receive it: the receiving enterprise is instructed to receive it by the due date; one
+    suspended or revoked cannot be (409 `enterprise_sanctioned`)."""
     if action not in ACTIONS:
         raise Invalid.field("action", _l("one of %(choices)s", choices=", ".join(ACTIONS)))
     body, session = request.context.json, get_session()
     replenishments.confirm(session=session, actor=current_user(), replenishment_id=replenishment_id,
-                           quantity=body.quantity, due_on=body.due_on, note=body.note)
+                           quantity=body.quantity, due_on=body.due_on, note=body.note, enterprise=body.enterprise)
     session.commit()
     return _detail(replenishment_id)

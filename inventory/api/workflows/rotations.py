@@ -29,7 +29,8 @@ from inventory.core.errors import Invalid
 from inventory.core.vocab import InspectionResult, RotationMode, RotationStatus, WorkflowAction
 from inventory.db import get_session
 from inventory.models import Material, Organisation, Rotation
-from inventory.services.workflows import dispatch_views, engine, rotations
+from inventory.services.workflows import dispatch_views, engine, rotation_lists, rotations
+from inventory.services.workflows.rotation_lists import ListFilter
 from inventory.services.workflows.rotations import ROTATION, RotationIn, RotationInput
 
 TAGS = ["rotations"]
@@ -40,6 +41,12 @@ class RotationQuery(PageQuery):
     status: Annotated[RotationStatus, Blank] = None
     material: Annotated[str, Blank] = Field(default=None, max_length=32, description="material code")
     enterprise: Annotated[str, Blank] = Field(default=None, max_length=32, description="organisation code")
+    created_from: Annotated[date, Blank] = Field(default=None, description="proposed on or after this business day")
+    created_to: Annotated[date, Blank] = Field(default=None, description="proposed on or before this business day")
+
+    def filters(self) -> ListFilter:
+        return ListFilter(status=self.status or "", enterprise=self.enterprise or "", material=self.material or "",
+                          created_from=self.created_from, created_to=self.created_to)
 
 
 class RotationCreate(StrictBody):
@@ -109,6 +116,9 @@ class RotationOut(Out):
     rejected_by: int | None
     rejection_note: str
     completed_at: Timestamp | None
+    sold_at: Quantity | None = Field(description="average sale price of what went out, yuan per unit")
+    bought_at: Quantity | None = Field(description="average purchase price of what came back, yuan per unit (a "
+                                                   "bureau compares the two: low in, high out)")
 
 
 class ExecutionOut(Out):
@@ -139,9 +149,11 @@ def _out(rows: list[Rotation]) -> list[RotationOut]:
     session = get_session()
     materials = dispatch_views.rows_by_id(session, Material, (r.material_id for r in rows))
     orgs = dispatch_views.rows_by_id(session, Organisation, (r.enterprise_id for r in rows))
+    prices = rotation_lists.prices(session, (r.id for r in rows))
     return [RotationOut.model_validate({**{n: getattr(r, n) for n in RotationOut.model_fields if hasattr(r, n)},
                                         "material": materials[r.material_id].code,
-                                        "enterprise": orgs[r.enterprise_id].code})
+                                        "enterprise": orgs[r.enterprise_id].code,
+                                        "sold_at": prices[r.id].sold_at, "bought_at": prices[r.id].bought_at})
             for r in rows]
 
 
@@ -158,17 +170,11 @@ def _detail(rotation_id: int) -> RotationDetail:
 @bp.get("/rotations")
 @spec.validate(query=RotationQuery, resp=errors(403, 422, HTTP_200=RotationPage), tags=TAGS)
 def list_rotations():
-    """Rotations visible to the caller, oldest first (`?status=&material=&enterprise=`)."""
+    """Rotations visible to the caller, oldest first (`?status=&material=&enterprise=&created_from=&created_to=`),
+    each with the average prices it sold and bought back at."""
     params, session = request.context.query, get_session()
-    query = rotations.rotations_query(session, current_user())
-    if params.status:
-        query = query.where(Rotation.status == params.status)
-    if params.material:
-        query = query.join(Material, Material.id == Rotation.material_id).where(Material.code == params.material)
-    if params.enterprise:
-        query = query.join(Organisation, Organisation.id == Rotation.enterprise_id) \
-            .where(Organisation.code == params.enterprise)
-    rows, cursor = page(query, [Rotation.id], params)
+    rows, cursor = page(rotation_lists.rotations_listed(session, current_user(), params.filters()), [Rotation.id],
+                        params)
     return RotationPage(items=_out(rows), next_cursor=cursor)
 
 

@@ -7,6 +7,7 @@ and served back inline, with the type their content was checked to be.
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from flask import Response, request
@@ -28,7 +29,8 @@ from inventory.core.errors import Invalid
 from inventory.core.vocab import ScrapAgeBasis, ScrapReason, ScrapStatus, WorkflowAction
 from inventory.db import get_session
 from inventory.models import Material, Organisation, Replenishment, Scrap, ScrapAttachment
-from inventory.services.workflows import dispatch_views, engine, scraps
+from inventory.services.workflows import dispatch_views, engine, rotation_lists, scraps
+from inventory.services.workflows.rotation_lists import ListFilter
 from inventory.services.workflows.evidence import SIGNATURES, SUFFIXES, evidence_policy
 from inventory.services.workflows.scraps import SCRAP, ScrapInput
 
@@ -40,9 +42,15 @@ class ScrapQuery(PageQuery):
     status: Annotated[ScrapStatus, Blank] = None
     material: Annotated[str, Blank] = Field(default=None, max_length=32, description="material code")
     enterprise: Annotated[str, Blank] = Field(default=None, max_length=32, description="organisation code")
+    created_from: Annotated[date, Blank] = Field(default=None, description="requested on or after this business day")
+    created_to: Annotated[date, Blank] = Field(default=None, description="requested on or before this business day")
+
+    def filters(self) -> ListFilter:
+        return ListFilter(status=self.status or "", enterprise=self.enterprise or "", material=self.material or "",
+                          created_from=self.created_from, created_to=self.created_to)
 
 
-class LineIn(StrictBody):
+class ScrapLineIn(StrictBody):
     lot: RowId = Field(description="lot id")
     quantity: PositiveQuantity
 
@@ -52,7 +60,7 @@ class ScrapCreate(StrictBody):
 
     lot: RowId | None = Field(default=None, description="lot id (with `quantity`), or give `lines`")
     quantity: PositiveQuantity | None = None
-    lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=100)
+    lines: list[ScrapLineIn] | None = Field(default=None, min_length=1, max_length=100)
     reason_kind: ScrapReason | None = Field(default=None, description="aged (the material's scrap rule), "
                                                                       "failed_inspection or damaged; inferred "
                                                                       "from the lots when left out")
@@ -179,18 +187,10 @@ def _detail(scrap_id: int) -> ScrapDetail:
 @bp.get("/scraps")
 @spec.validate(query=ScrapQuery, resp=errors(403, 422, HTTP_200=ScrapPage), tags=TAGS)
 def list_scraps():
-    """Scraps visible to the caller, oldest first (`?status=&material=&enterprise=`): an enterprise its own, a
-    bureau those of its materials, city-wide roles all."""
+    """Scraps visible to the caller, oldest first (`?status=&material=&enterprise=&created_from=&created_to=`): an
+    enterprise its own, a bureau those of its materials, city-wide roles all."""
     params, session = request.context.query, get_session()
-    query = scraps.scraps_query(session, current_user())
-    if params.status:
-        query = query.where(Scrap.status == params.status)
-    if params.material:
-        query = query.join(Material, Material.id == Scrap.material_id).where(Material.code == params.material)
-    if params.enterprise:
-        query = query.join(Organisation, Organisation.id == Scrap.enterprise_id) \
-            .where(Organisation.code == params.enterprise)
-    rows, cursor = page(query, [Scrap.id], params)
+    rows, cursor = page(rotation_lists.scraps_listed(session, current_user(), params.filters()), [Scrap.id], params)
     return ScrapPage(items=_out(rows), next_cursor=cursor)
 
 

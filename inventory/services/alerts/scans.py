@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
-import chinese_calendar
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, Select, String, case, cast, func, literal, null, select, union_all
 from sqlmodel import Session
@@ -18,10 +17,13 @@ from inventory.models import (
 from inventory.services.alerts.registry import SUBJECT_PAGES, Scan, register
 from inventory.services.alerts.sql import days_before, days_between, payload
 from inventory.services.audit import trail
+from inventory.services.blood import calendar
 # the flows whose waiting rows ``approval_waiting`` watches: importing the inbox registers every flow
 from inventory.services.workflows import dispatch_alerts, inbox  # noqa: F401 (dispatch_alerts: its kinds)
 from inventory.services.inspections import alerts as inspection_alerts  # noqa: F401 (its kind)
 from inventory.services.workflows import rotation_alerts  # noqa: F401 (rotation_overdue)
+from inventory.services.plans import plan_alerts  # noqa: F401 (catalogue_review_due, addition_ending)
+from inventory.services.plans import contract_alerts  # noqa: F401 (contract_expiring)
 from inventory.services.workflows.registry import FLOWS, Flow
 
 #: the category default of a material's warning period when its rotation lead time is 0
@@ -109,22 +111,17 @@ def count_mismatch(session: Session, as_of: date) -> Select:
         .join(Facility, Facility.id == Lot.facility_id).where(CountMismatch.decision == "")
 
 
-def is_working_day(day: date) -> bool:
-    """China's working days (holidays and adjusted weekends); Monday to Friday for years the calendar lacks."""
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        return day.weekday() < 5
-
-
-def waiting_cutoff(as_of: date, working_days: int) -> datetime:
+def waiting_cutoff(session: Session, as_of: date, working_days: int) -> datetime:
     """The instant before which a request entered its status to be waiting more than ``working_days``
     working days on ``as_of``: the start (Asia/Shanghai) of the ``working_days + 1``-th working day counted
     back from ``as_of`` inclusive. Entered on Monday, limit 2: on Wednesday it has waited 2 (Tue, Wed), on
-    Thursday 3, so Thursday's cutoff is the start of Tuesday."""
+    Thursday 3, so Thursday's cutoff is the start of Tuesday. Working days are the city's one calendar (China's,
+    with the administrators' rulings and loaded years, docs/blood.md "Working days")."""
+    # a week of five working days, plus the longest holiday (the Spring Festival), covers the way back
+    working = calendar.working_days(session, as_of - timedelta(days=7 * working_days + 30), as_of)
     day, found = as_of, 0
     while True:
-        if is_working_day(day):
+        if working(day):
             found += 1
             if found == working_days + 1:
                 return datetime.combine(day, time(), BUSINESS_TZ).astimezone(timezone.utc)
@@ -197,7 +194,7 @@ def approval_waiting(session: Session, as_of: date) -> Select | None:
     """Rows of every registered flow waiting for a decision (a four-eyes transition: someone other than the
     requester decides) longer than the configured working days: warning, critical beyond twice as long."""
     limit = settings.approval_waiting_days()
-    warn, critical = waiting_cutoff(as_of, limit), waiting_cutoff(as_of, 2 * limit)
+    warn, critical = waiting_cutoff(session, as_of, limit), waiting_cutoff(session, as_of, 2 * limit)
     parts = [_waiting(flow, status, warn, critical) for flow in FLOWS.values()
              for status in sorted({t.source for t in flow.transitions if t.four_eyes and t.roles})]
     return union_all(*parts) if parts else None
@@ -211,5 +208,11 @@ SUBJECT_PAGES.update({"lot": ("stock.lot_page", "lot_id"), "count": ("counts.sho
 
 # the blood kinds (blood_low_stock, blood_emergency, report_missing) register themselves on import
 from inventory.services.blood import scans as _blood_scans  # noqa: E402, F401
+# the donor-team kinds (donor_compliance, collection_points) register themselves on import
+from inventory.services.blood import donor_scans as _donor_scans  # noqa: E402, F401
 # the cold-chain kinds (temperature_excursion, sensor_silent) register themselves on import
 from inventory.services.coldchain import scans as _coldchain_scans  # noqa: E402, F401
+# the plans kind statistics_report (one per stored statistics report) registers itself on import
+from inventory.services.plans import statistics as _statistics_reports  # noqa: E402, F401
+# below_plan (coverage against the plan) registers itself on import
+from inventory.services.plans import coverage_alerts as _coverage_alerts  # noqa: E402, F401

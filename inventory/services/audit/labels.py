@@ -31,6 +31,19 @@ ACTION_LABELS: dict[str, LazyString] = {
     "transfer.execute": _l("Executed a transfer"),
     "count.open": _l("Opened a physical count"),
     "import.commit": _l("Imported receipts"),
+    "blood_report.file": _l("Filed a daily blood report"),
+    "blood_report.correct": _l("Corrected a daily blood report"),
+    "blood_emergency.propose": _l("Proposed a blood emergency level"),
+    "blood_emergency.confirm": _l("Confirmed a blood emergency level and published the warning"),
+    "blood_emergency.declare": _l("Declared a blood emergency level"),
+    "blood_emergency.notice": _l("Recorded a report of a blood emergency to the city or the province"),
+    "blood_emergency.unit": _l("Recorded a temporary blood-handling unit"),
+    "blood_response.tick": _l("Recorded a blood emergency response measure as done"),
+    "blood_emergency.assess": _l("Recorded the expert assessment of ending a blood emergency"),
+    "blood_emergency.terminate": _l("Recorded the termination of a blood emergency"),
+    "blood_emergency.review": _l("Recorded the post-event review of a blood emergency"),
+    "calendar.day": _l("Ruled on a working day"),
+    "calendar.load_year": _l("Loaded a year of the working-day calendar"),
 }
 
 

@@ -14,7 +14,7 @@ its recipient by its channel (any channel for Level III), on time or late. An un
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
@@ -98,6 +98,8 @@ def record_notice(*, session: Session, actor: User, emergency_id: int, recipient
         problems["note"] = [_l("at most 500 characters")]
     if problems:
         raise Invalid(_l("the report was not recorded"), fields=problems)
+    # stored in UTC: SQLite keeps no offset, so a Beijing time would read back as UTC eight hours late
+    reported_at = reported_at.astimezone(timezone.utc)
     notice = BloodNotice(emergency_id=emergency.id, recipient=recipient, channel=channel, reported_at=reported_at,
                          note=note.strip(), recorded_by=actor.id)
     session.add(notice)

@@ -3,7 +3,8 @@
 Deterministic (a seeded generator) and written with two bulk inserts. Daily issues follow the group mix of the
 plan's donor teams (A 24 %, B 28 %, O 32 %, AB 16 %; Rh-negative a small share), collections run a little
 above issues, red-cell stock is kept at six to nine days, and group AB drifts below three days over the last four
-working days, so the board shows a streak one working day short of Level IV.
+working days, so the board shows a streak one working day short of Level IV. The demo donor register, collection
+points, filing and drill follow (services/blood/donor_demo.py).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from sqlmodel import Session, select
 from inventory.core.clock import BUSINESS_TZ, business_today
 from inventory.core.vocab import OrgKind
 from inventory.models import BloodReport, BloodReportLine, Organisation, User
-from inventory.services.blood import calendar
+from inventory.services.blood import calendar, donor_demo
 
 DAYS = 60
 #: red cells issued per day (U) by group, Rh-positive
@@ -65,4 +66,5 @@ def seed(session: Session, *, today: date | None = None) -> int:
                             .where(BloodReport.station_id == station.id, BloodReport.report_date >= first)).all())
     session.execute(insert(BloodReportLine), [{"report_id": ids[line.pop("day")], **line} for line in lines])
     session.flush()
+    donor_demo.seed(session, officer, today=today)
     return len(reports)

@@ -83,8 +83,7 @@ def _number(item: dict, name: str, low: float, high: float, places: int, *, requ
     return round(float(value), places)
 
 
-def _time(item: dict, now: datetime, oldest: datetime) -> datetime:
-    value = item.get("at")
+def _time(value: Any, now: datetime, oldest: datetime) -> datetime:
     if not isinstance(value, str) or not value.strip():
         raise _Bad("at", _l("required: an ISO 8601 time with its offset"))
     try:
@@ -101,8 +100,30 @@ def _time(item: dict, now: datetime, oldest: datetime) -> datetime:
     return moment
 
 
-def _parse(item: Any, sensors: dict[str, Sensor], only: Sensor | None, now: datetime,
-           oldest: datetime) -> tuple:
+class _Times:
+    """The batch's time checks: a gateway sends one time for all its sensors, so each distinct text is parsed
+    and checked once per request."""
+
+    def __init__(self, now: datetime, oldest: datetime):
+        self.now, self.oldest = now, oldest
+        self.seen: dict[str, datetime | tuple[str, Any]] = {}
+
+    def check(self, value: Any) -> datetime:
+        if not isinstance(value, str):
+            return _time(value, self.now, self.oldest)
+        known = self.seen.get(value)
+        if known is None:
+            try:
+                known = _time(value, self.now, self.oldest)
+            except _Bad as bad:
+                known = (bad.name, bad.message)
+            self.seen[value] = known
+        if isinstance(known, tuple):
+            raise _Bad(*known)
+        return known
+
+
+def _parse(item: Any, sensors: dict[str, Sensor], only: Sensor | None, times: _Times) -> tuple:
     if not isinstance(item, dict):
         raise _Bad("reading", _l("must be an object"))
     if not item.keys() <= FIELDS:
@@ -121,7 +142,7 @@ def _parse(item: Any, sensors: dict[str, Sensor], only: Sensor | None, now: date
             raise _Bad("sensor", _l("unknown sensor %(code)s in this facility", code=code[:64]))
         if not sensor.active:
             raise _Bad("sensor", _l("sensor %(code)s is switched off", code=code[:64]))
-    at = _time(item, now, oldest)
+    at = times.check(item.get("at"))
     celsius = _number(item, "celsius", *CELSIUS_RANGE, 2, required=True)
     humidity = _number(item, "humidity", 0.0, 100.0, 2, required=False) if "humidity" in item else None
     lat = _number(item, "lat", -90.0, 90.0, 6, required=False) if "lat" in item else None
@@ -145,10 +166,10 @@ def ingest(*, session: Session, actor: User, facility_code: str, readings: list[
     sensors = {s.code: s for s in session.exec(select(Sensor).where(Sensor.facility_id == facility.id))}
     active = [s for s in sensors.values() if s.active]
     only = active[0] if len(active) == 1 else None
-    result, rows = IngestResult(), []
+    result, rows, times = IngestResult(), [], _Times(now, oldest)
     for index, item in enumerate(readings):
         try:
-            rows.append(_parse(item, sensors, only, now, oldest))
+            rows.append(_parse(item, sensors, only, times))
         except _Bad as bad:
             result.rejected.append(Rejected(index, bad.name, str(bad.message)))
     result.accepted = len(rows)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from inventory.core.clock import utcnow
 from inventory.core.errors import Conflict
@@ -32,6 +32,16 @@ MOVES: dict[str, tuple[frozenset[Q], Q]] = {
 def state_of(session: Session, enterprise_id: int) -> Q:
     row = session.get(Qualification, enterprise_id, populate_existing=True)
     return Q(row.state) if row else Q.qualified
+
+
+def barred_among(session: Session, enterprise_ids) -> dict[int, Q]:
+    """The suspended or revoked enterprises among ``enterprise_ids`` with their state (a list flags them)."""
+    ids = set(enterprise_ids)
+    if not ids:
+        return {}
+    rows = session.exec(select(Qualification).where(Qualification.enterprise_id.in_(ids),
+                                                    Qualification.state.in_([str(s) for s in Q.barred()])))
+    return {row.enterprise_id: Q(row.state) for row in rows}
 
 
 def refusal(kind: str, state: Q) -> Conflict | None:

@@ -14,7 +14,7 @@ from inventory.models import (
 )
 from inventory.services.inspections import files, sanctions
 from inventory.services.inspections.inspections import FINDING, INSPECTION, findings_of, lot_checks_of
-from inventory.services.inspections.qualification import state_of
+from inventory.services.inspections.qualification import refusal, state_of
 from inventory.services.stock.names import user_names
 from inventory.services.workflows import engine
 from inventory.services.workflows.dispatch_views import StepView, rows_by_id
@@ -54,6 +54,8 @@ class InspectionView:
     may_add_photo: bool
     may_interview: bool
     may_propose: bool
+    #: the qualification decisions the enterprise's present state allows (qualification.refusal), in order
+    proposable: tuple[str, ...] = ()
 
 
 def actions_for(session: Session, actor: User, flow: Flow, row) -> frozenset[str]:
@@ -88,14 +90,17 @@ def inspection_view(*, session: Session, actor: User, inspection_id: int) -> Ins
                 for step in timelines[(flow.name, row_id)]]
 
     photo_ok = row.status == "open" and scope.can(actor, "record", "inspection") and actor.org_id == row.bureau_id
+    state = state_of(session, row.enterprise_id)
+    proposable = tuple(kind.value for kind in sanctions.PROPOSED_KINDS if refusal(kind, state) is None) \
+        if sanctions.may_propose(actor, row) else ()
     return InspectionView(
         inspection=row, enterprise=orgs[row.enterprise_id], bureau=orgs[row.bureau_id],
         facility=session.get(Facility, row.facility_id) if row.facility_id else None,
-        qualification=state_of(session, row.enterprise_id), lots=lot_checks_of(session, row.id),
+        qualification=state, lots=lot_checks_of(session, row.id),
         findings=[FindingView(f, steps(FINDING, f.id), actions_for(session, actor, FINDING, f)) for f in findings],
         photos=files.photos_of(session, row.id),
         sanctions=[SanctionView(s, orgs.get(s.org_id), steps(sanctions.SANCTION, s.id),
                                 actions_for(session, actor, sanctions.SANCTION, s)) for s in sanction_rows],
         steps=steps(INSPECTION, row.id), people=people, actions=actions_for(session, actor, INSPECTION, row),
         may_add_photo=photo_ok, may_interview=sanctions.may_interview(session, actor, row),
-        may_propose=sanctions.may_propose(actor, row))
+        may_propose=bool(proposable), proposable=proposable)

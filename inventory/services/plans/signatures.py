@@ -45,8 +45,9 @@ def missing(session: Session, flow: Flow, row: Any, parties: Collection[int]) ->
 def sign(session: Session, *, flow: Flow, row_id: int, actor: User, parties: Collection[int],
          roles: Collection[str], waiting: str, note: str = "") -> Any:
     """The actor signs for their organisation. ``parties``: the organisations that must sign (computed from the
-    row by the caller); ``waiting``: the status in which signatures are collected. 409 when the document is not
-    waiting, or the organisation signed already; 403 when the actor signs for no party or drafted it (four eyes)."""
+    row by the caller); ``waiting``: the status in which signatures are collected; the last signature takes the flow's system
+    ``sign`` step (``Flow.step(..., system=True)``). 409 when the document is not waiting, or the organisation
+    signed already; 403 when the actor signs for no party or drafted it (four eyes)."""
     row = engine.visible_row(session, actor, flow, row_id)
     row = locked(session, flow.model, row.id)
     if row.status != waiting:

@@ -12,7 +12,7 @@ receipts: a job says ``done`` exactly when its lots exist.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -29,12 +29,15 @@ from inventory import scope
 from inventory.models import ImportJob, User
 from inventory.services.audit import trail
 from inventory.services.stock import lots
-from inventory.core.vocab import ImportStatus
+from inventory.core.vocab import ImportKind, ImportStatus
 from inventory.core.errors import Conflict, DomainError, Invalid, NotFound
 from inventory.services.stock.receipt_files import RowError, file_format, read_header, spreadsheet_rows, to_receipt
 from inventory.core.clock import utcnow
 
 PROGRESS_EVERY = 200
+#: how a job of another kind than receipts runs (``run(session=, job_id=, progress=, progress_every=, today=)``),
+#: registered by its domain: the cold chain's readings (services/coldchain/reading_imports.py)
+RUNNERS: dict[str, Callable[..., None]] = {}
 QUEUED_GRACE = timedelta(minutes=5)
 RUNNING_LIMIT = timedelta(hours=1)
 MAX_ERRORS = 500
@@ -168,12 +171,14 @@ def write_rows(*, session: Session, actor: User, job: ImportJob, progress: Progr
 def run_job(*, session: Session, job_id: int, progress_every: int = PROGRESS_EVERY,
             today: date | None = None) -> ImportJob:
     """Check the job's file and, unless it is a dry run, write it; the job row records the outcome."""
-    if session.get(ImportJob, job_id) is None:
+    job = session.get(ImportJob, job_id)
+    if job is None:
         raise NotFound(_l("import not found"))
+    runner = _run if job.kind == ImportKind.receipts else RUNNERS[job.kind]
     progress = Progress(session.get_bind().engine, job_id)
     try:
         if progress.claim():
-            _run(session=session, job_id=job_id, progress=progress, progress_every=progress_every, today=today)
+            runner(session=session, job_id=job_id, progress=progress, progress_every=progress_every, today=today)
     except Exception:
         session.rollback()
         progress.session.rollback()
@@ -248,15 +253,19 @@ def create_job(*, session: Session, actor: User, filename: str, content: bytes, 
     return job
 
 
-def visible_job(session: Session, actor: User, job_id: int) -> ImportJob:
-    job = session.exec(scope.enterprise_rows_query(session, actor, ImportJob).where(ImportJob.id == job_id)).first()
+def visible_job(session: Session, actor: User, job_id: int, kind: str = ImportKind.receipts) -> ImportJob:
+    job = session.exec(scope.enterprise_rows_query(session, actor, ImportJob)
+                       .where(ImportJob.id == job_id, ImportJob.kind == kind)).first()
     if job is None:
         raise NotFound(_l("import not found"))
     return job
 
 
-def recent_jobs(*, session: Session, actor: User, limit: int = 20) -> list[ImportJob]:
-    query = scope.enterprise_rows_query(session, actor, ImportJob)
+def recent_jobs(*, session: Session, actor: User, limit: int = 20, kind: str = ImportKind.receipts,
+                facility_id: int | None = None) -> list[ImportJob]:
+    query = scope.enterprise_rows_query(session, actor, ImportJob).where(ImportJob.kind == kind)
+    if facility_id is not None:
+        query = query.where(ImportJob.facility_id == facility_id)
     return list(session.exec(query.order_by(ImportJob.id.desc()).limit(limit)))
 
 
@@ -296,9 +305,14 @@ def finished(job: ImportJob) -> bool:
 
 def percent_done(job: ImportJob) -> int:
     """How far a job is, for the page and the API alike: an import checks every row, then writes them (two
-    halves of the bar); a dry run only checks."""
+    halves of the bar); a dry run only checks, and readings are checked and stored in one pass."""
     if finished(job):
         return 100
     total = max(job.total_rows, 1)
-    done = job.processed_rows + (0 if job.dry_run else job.created_lots)
-    return min(100, int(100 * done / (total if job.dry_run else 2 * total)))
+    if job.dry_run or job.kind != ImportKind.receipts:
+        return min(100, int(100 * job.processed_rows / total))
+    return min(100, int(100 * (job.processed_rows + job.created_lots) / (2 * total)))
+
+
+# registers the cold chain's readings runner, so a worker (or the sweep) runs any kind of job
+from inventory.services.coldchain import reading_imports as _readings  # noqa: E402, F401

@@ -19,6 +19,7 @@ from inventory.core.quantities import quantity_text
 from inventory.db import lock_row
 from inventory.models import Adjustment, Facility, Lot, Material, Movement, Organisation, User
 from inventory.services.audit import trail
+from inventory.services.coldchain import traceability
 from inventory.services.stock import catalogue
 from inventory.services.inspections import qualification
 from inventory.services.stock import holds, ledger
@@ -48,6 +49,9 @@ class Receipt:
     quality_grade: str = ""
     inspection_result: str = InspectionResult.passed
     note: str = ""
+    #: the receipt form and ``POST /lots`` give them and are checked (docs/coldchain.md, traceability); None where a
+    #: path does not take certificates
+    certificates: traceability.Certificates | None = None
 
 
 def check_cold_chain(material: Material, facility: Facility) -> None:
@@ -215,6 +219,8 @@ def validate_receipt(session: Session, actor: User, receipt: Receipt, *, today: 
         problems.check(lambda: check_cold_chain(material, facility))
         problems.check(lambda: check_category(material, facility))
         problems.check(lambda: _within_capacity(lookups, material, facility, receipt.quantity))
+    if material is not None and receipt.certificates is not None:
+        problems.check(lambda: traceability.check(material, receipt.certificates))
     problems.check(lambda: inspection_result(receipt.inspection_result))
     problems.raise_any()
     # a suspended or revoked storage qualification bars new reserve lots (§六(二), docs/domain-rules.md)
@@ -235,7 +241,7 @@ def receive_lot(*, session: Session, actor: User, receipt: Receipt, today: date 
               enterprise_id=facility.enterprise_id, production_date=receipt.production_date, expiry_date=expiry,
               received_on=receipt.received_on or today or business_today(), quality_grade=receipt.quality_grade,
               inspection_result=inspection_result(receipt.inspection_result), quantity_received=amount, on_hand=Decimal(0),
-              status="depleted")
+              status="depleted", **(receipt.certificates.columns() if receipt.certificates else {}))
     session.add(lot)
     session.flush()
     ledger.post_movement(session=session, lot_id=lot.id, kind="receipt", amount=amount, actor=actor,
@@ -243,7 +249,8 @@ def receive_lot(*, session: Session, actor: User, receipt: Receipt, today: date 
     _hold_uninspected(session, {lot.id: inspection_result(receipt.inspection_result)})
     trail.record(session, actor=actor, action="lot.receive", entity="lot", entity_id=lot.id, org_id=lot.enterprise_id,
                  after={"lot_code": lot.lot_code, "material": material.code, "facility": facility.code,
-                        "quantity": str(amount), "expiry_date": expiry.isoformat()})
+                        "quantity": str(amount), "expiry_date": expiry.isoformat(),
+                        **({"certificates": receipt.certificates.columns()} if receipt.certificates else {})})
     return lot
 
 

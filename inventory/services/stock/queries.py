@@ -21,6 +21,7 @@ from inventory.models import (
 from inventory.core.errors import Invalid
 from inventory.core.vocab import LotStatus, OrgKind, ReplenishmentStatus, RequestStatus, SummaryGroup
 from inventory.core.clock import business_today
+from inventory.services.plans import coverage
 
 
 
@@ -89,7 +90,8 @@ class SummaryRow:
 
 
 def summary(*, session: Session, actor: User, group_by: str) -> list[SummaryRow]:
-    """On hand per group and unit (tonnes are not added to tents). Plan quantities arrive with annual plans."""
+    """On hand per group and unit (tonnes are not added to tents), with the plan in force today and the coverage
+    (available stock against it, docs/plans.md "Coverage")."""
     if group_by not in SummaryGroup.values():
         raise Invalid.field("group_by", _l("one of %(choices)s", choices=", ".join(SummaryGroup.values())))
     key_columns = {
@@ -121,7 +123,21 @@ def summary(*, session: Session, actor: User, group_by: str) -> list[SummaryRow]
     query = query.group_by(*key_columns, Material.unit).order_by(key_columns[0], Material.unit)
     rows = [SummaryRow(key=k, name=n, unit=u, lot_count=int(c), on_hand=Decimal(total), plan_quantity=None,
                        coverage=None) for k, n, u, c, total in session.execute(query)]
+    rows = _with_plan(session, actor, group_by, rows)
     return _with_replenishments(session, actor, rows) if group_by == "material" else rows
+
+
+def _with_plan(session: Session, actor: User, group_by: str, rows: list[SummaryRow]) -> list[SummaryRow]:
+    """Beside on-hand, the plan quantity and the coverage of each group and unit; a group planned but with nothing
+    on hand shows too. By district, the plan follows the keeping enterprise's district (docs/plans.md)."""
+    planned = coverage.summary_coverage(session=session, group_by=group_by, as_of=business_today(), actor=actor)
+    shown = [replace(row, plan_quantity=planned[key].plan_quantity, coverage=planned[key].coverage)
+             if (key := (row.key, row.unit)) in planned else row for row in rows]
+    keys = {(row.key, row.unit) for row in rows}
+    shown += [SummaryRow(key=c.key, name=c.name, unit=c.unit, lot_count=0, on_hand=Decimal(0),
+                         plan_quantity=c.plan_quantity, coverage=c.coverage)
+              for key, c in planned.items() if key not in keys and c.plan_quantity is not None]
+    return sorted(shown, key=lambda row: (row.key, row.unit or ""))
 
 
 def _with_replenishments(session: Session, actor: User, rows: list[SummaryRow]) -> list[SummaryRow]:

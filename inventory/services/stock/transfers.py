@@ -1,9 +1,10 @@
 """Transfers between facilities (§二(六)2(3), §六(二): no changing the storage place without approval).
 
-Every transfer to another facility waits for the approver of the bureau responsible for the material: a new
-depot of the same enterprise in the same district is still another storage place. (Once storage contracts
-name the facilities a material may be kept in, moves among those can go straight through.) Moving a lot
-within its facility is a relocation (``lots.relocate``), not a transfer.
+A transfer to another facility waits for the approver of the bureau responsible for the material: a new
+depot of the same enterprise in the same district is still another storage place. A move between two
+facilities that the enterprise's active storage contracts name for the material (存储库点, docs/plans.md) was
+agreed by the bureau when it signed: it is approved by the contract and executed at once, on the timeline and
+audited like any other. Moving a lot within its facility is a relocation (``lots.relocate``), not a transfer.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlmodel import Session, select
 from inventory import scope
 from inventory.models import Facility, Lot, Material, Transfer, User
 from inventory.services.audit import trail
+from inventory.services.plans import storage_places
 from inventory.services.stock import holds, ledger
 from inventory.services.workflows import engine
 from inventory.services.stock.flows import TRANSFER
@@ -38,14 +40,20 @@ def request_transfer(*, session: Session, actor: User, lot_id: int, to_facility:
     reason = (reason or "").strip()
     if not reason:
         raise Invalid.field("reason", _l("a transfer to another storage place needs a reason for the bureau"))
+    contract = storage_places.naming_both(session, lot.enterprise_id, lot.material_id, lot.facility_id, target.id)
     transfer = Transfer(lot_id=lot.id, to_facility_id=target.id, enterprise_id=lot.enterprise_id,
-                        to_enterprise_id=target.enterprise_id, quantity=amount, needs_approval=True,
-                        reason=reason, requested_by=actor.id)
+                        to_enterprise_id=target.enterprise_id, quantity=amount, needs_approval=contract is None,
+                        reason=reason, requested_by=actor.id,
+                        **({} if contract is None else {"status": RequestStatus.approved,
+                                                       "decision_note": f"contract {contract.number}"}))
     session.add(transfer)
     session.flush()
     trail.record(session, actor=actor, action="transfer.request", entity="transfer", entity_id=transfer.id,
-                 org_id=lot.enterprise_id, after={"lot_id": lot.id, "to": target.code, "quantity": str(amount)})
+                 org_id=lot.enterprise_id, after={"lot_id": lot.id, "to": target.code, "quantity": str(amount),
+                                                  **({} if contract is None else {"contract": contract.number})})
     engine.opened(session, flow=TRANSFER, row=transfer, actor=actor, note=reason)
+    if contract is not None:
+        _execute(session, actor, transfer)
     return transfer
 
 

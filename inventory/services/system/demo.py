@@ -10,6 +10,8 @@ from inventory.models import Organisation
 from inventory.services.accounts import directory
 from inventory.services.alerts import demo as alerts_demo
 from inventory.services.blood import demo as blood_demo
+from inventory.services.plans import demo as plans_demo
+from inventory.services.plans import contracts_demo
 from inventory.services.stock import demo as stock_demo
 from inventory.services.workflows import demo as workflows_demo
 
@@ -54,6 +56,14 @@ USERS = [
     ("health", "BUR-HEALTH", "health_officer", "卫健委 黄伟"),
     ("inspector", "BUR-GRAIN", "inspector", "检查员 韩冰"),
     ("viewer", "CO-NDRC", "viewer", "查询用户 曹雪"),
+    # every responsible bureau co-signs the catalogue and the annual plan; contracts need both parties' signers
+    ("bizofficer", "BUR-COMMERCE", "bureau_officer", "商务局科员 马超"),
+    ("bizapprover", "BUR-COMMERCE", "bureau_approver", "商务局处长 田甜"),
+    ("indapprover", "BUR-INDUSTRY", "bureau_approver", "工信局处长 罗斌"),
+    ("waterapprover", "BUR-WATER", "bureau_approver", "水利局处长 梁涛"),
+    ("healthapprover", "BUR-HEALTH", "bureau_approver", "卫健委处长 宋佳"),
+    ("coopapprover", "BUR-COOP", "bureau_approver", "供销社处长 唐宁"),
+    ("bzmanager", "ENT-BAZHOU", "enterprise_manager", "霸州储备库经理 杨帆"),
 ]
 
 
@@ -71,5 +81,7 @@ def seed(*, session: Session) -> list[tuple[str, str, str]]:
     stock_demo.seed(session)
     blood_demo.seed(session)
     workflows_demo.seed(session)
+    plans_demo.seed(session)
+    contracts_demo.seed(session)
     alerts_demo.seed(session)
     return logins

@@ -70,8 +70,8 @@ def take(session: Session, *, flow: Flow, row_id: int, action: str, actor: User,
 
 def follow(session: Session, *, flow: Flow, row: Any, action: str, actor: User, note: str = "") -> Any:
     """A system step taken as the effect of a person's (a transfer executed once approved)."""
-    step = flow.step(row.status, action)
-    if step is None or step.roles:
+    step = flow.step(row.status, action, system=True)
+    if step is None:
         raise _illegal(flow, action, row.status)
     _apply(session, flow, row, step, actor, note)
     return row

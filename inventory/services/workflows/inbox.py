@@ -17,6 +17,9 @@ from inventory.services.stock import counts, lots, transfers  # noqa: F401
 from inventory.services.workflows import dispatch, engine  # noqa: F401 (dispatch: its flow)
 from inventory.services.workflows import rotations, scraps  # noqa: F401 (their flows)
 from inventory.services.inspections import inspections, sanctions  # noqa: F401 (their flows)
+from inventory.services.plans import evaluation  # noqa: F401 (its flow)
+from inventory.services.plans import additions, annual_plans, catalogue  # noqa: F401 (their flows)
+from inventory.services.plans import contracts  # noqa: F401 (its flow)
 from inventory.services.workflows.registry import FLOWS, Flow, InboxEntry, flow_named
 
 #: rows looked at per flow and status: an inbox is a work list, not a report

@@ -2,16 +2,17 @@
 the reader may take now (the transition helper's own checks, so no button answers 403 or 409)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
 from inventory import scope
 from inventory.core.errors import DomainError
-from inventory.core.vocab import InstructionKind, InstructionStatus
+from inventory.core.vocab import InstructionKind, InstructionStatus, QualificationState
 from inventory.models import (
     Dispatch, Facility, Instruction, InstructionLot, Lot, Material, Movement, Organisation, Replenishment, User,
 )
+from inventory.services.inspections import qualification
 from inventory.services.stock.names import user_names
 from inventory.services.workflows import engine, instructions, replenishments
 from inventory.services.workflows.dispatch_views import StepView, rows_by_id
@@ -60,6 +61,10 @@ class ReplenishmentView:
     actions: frozenset[str]
     #: what the reader may instruct again (a refused or called-off receive instruction), 0 when nothing
     reinstructable: object = 0
+    #: the enterprise's storage qualification: suspended or revoked, it may not receive (flagged on the page)
+    qualification: QualificationState = QualificationState.qualified
+    #: the enterprises the confirming approver may choose instead, when the reader may confirm
+    receivers: list[Organisation] = field(default_factory=list)
 
 
 def _actions(session: Session, actor: User, flow: Flow, row) -> frozenset[str]:
@@ -106,13 +111,17 @@ def instruction_view(*, session: Session, actor: User, instruction_id: int) -> I
 def replenishment_view(*, session: Session, actor: User, replenishment_id: int) -> ReplenishmentView:
     row = scope.visible_replenishment(session, actor, replenishment_id)
     steps, people = _steps(session, replenishments.REPLENISHMENT, row.id, [row.proposed_by, row.confirmed_by])
+    actions = _actions(session, actor, replenishments.REPLENISHMENT, row)
+    material = session.get(Material, row.material_id)
     return ReplenishmentView(
-        replenishment=row, material=session.get(Material, row.material_id),
+        replenishment=row, material=material,
         enterprise=session.get(Organisation, row.enterprise_id),
         dispatch=session.get(Dispatch, row.dispatch_id) if row.dispatch_id else None,
         instructions=list(session.exec(select(Instruction).where(Instruction.replenishment_id == row.id)
                                        .order_by(Instruction.id))),
-        steps=steps, people=people, actions=_actions(session, actor, replenishments.REPLENISHMENT, row),
+        steps=steps, people=people, actions=actions,
         reinstructable=instructions.reinstructable(session, row)
-        if scope.can(actor, "issue", "instruction") and actor.org_id == session.get(Material, row.material_id).bureau_id
-        else 0)
+        if scope.can(actor, "issue", "instruction") and actor.org_id == material.bureau_id
+        else 0,
+        qualification=qualification.state_of(session, row.enterprise_id),
+        receivers=replenishments.receivers(session, material) if "confirm" in actions else [])

@@ -78,8 +78,11 @@ class Flow:
             return effect
         return register_effect
 
-    def step(self, source: str, action: str) -> Transition | None:
-        return next((t for t in self.transitions if t.source == source and t.action == action), None)
+    def step(self, source: str, action: str, *, system: bool = False) -> Transition | None:
+        """The first transition ``action`` from ``source``; ``system``: the first with no roles (a co-signature
+        pairs each party's step with the system's that the last signature takes)."""
+        return next((t for t in self.transitions if t.source == source and t.action == action
+                     and (not system or not t.roles)), None)
 
 
 FLOWS: dict[str, Flow] = {}

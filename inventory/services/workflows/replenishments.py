@@ -3,7 +3,9 @@
 "动用后，市级储备部门应当……及时提出补充方案，明确物资种类、补充数量，及时补充至计划储备规模": when a dispatch completes,
 the system proposes, per material and enterprise, what was released less what came back in good order, due a
 configurable number of days later; the bureau confirms it (not the person whose completion proposed it) (adjusting quantity and due date), which sends the enterprise a
-receive instruction; receipts under that instruction fulfil it (docs/domain-rules.md, dispatch).
+receive instruction; receipts under that instruction fulfil it (docs/domain-rules.md, dispatch). A suspended or revoked
+enterprise receives no new lots (§六(二)), so its replenishment is confirmed to another enterprise that may store
+the material, or not at all (409 ``enterprise_sanctioned``).
 """
 from __future__ import annotations
 
@@ -23,10 +25,15 @@ from inventory.core.errors import Conflict, Forbidden, Invalid
 from inventory.core.quantities import quantity_text
 from inventory.core.vocab import InspectionResult, ReplenishmentStatus as S
 from inventory.core.vocab import WorkflowAction as A
-from inventory.models import Dispatch, DispatchRecovery, Instruction, Material, Replenishment, User
+from inventory.core.vocab import OrgKind, QualificationState
+from inventory.models import (
+    Dispatch, DispatchRecovery, Facility, Instruction, Material, Organisation, Qualification, Replenishment, User,
+)
 from inventory.scope.dispatch import PERMISSIONS
 from inventory.services.audit import trail
+from inventory.services.inspections import qualification
 from inventory.services.stock import ledger
+from inventory.services.stock import lots as stock_lots
 from inventory.services.workflows import engine
 from inventory.services.workflows.dispatch_plan import Problems
 from inventory.services.workflows.registry import Flow, InboxEntry, Transition, register
@@ -110,13 +117,59 @@ def propose_for_scrap(session: Session, actor: User, *, enterprise_id: int, mate
     return row
 
 
+def _stores(material: Material, facility: Facility) -> bool:
+    try:
+        stock_lots.check_category(material, facility)
+        stock_lots.check_cold_chain(material, facility)
+    except Invalid:
+        return False
+    return True
+
+
+def receivers(session: Session, material: Material) -> list[Organisation]:
+    """The enterprises a replenishment of the material may be confirmed to: active, neither suspended nor revoked,
+    with an active facility that stores the material (category and storage class)."""
+    barred = select(Qualification.enterprise_id).where(
+        Qualification.state.in_([str(s) for s in QualificationState.barred()]))
+    facilities = session.exec(select(Facility).join(Organisation, Organisation.id == Facility.enterprise_id).where(
+        Facility.active, Organisation.active, Organisation.kind == OrgKind.enterprise,
+        Facility.enterprise_id.not_in(barred)))
+    ids = {facility.enterprise_id for facility in facilities if _stores(material, facility)}
+    return list(session.exec(select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.code))) \
+        if ids else []
+
+
+def _receiver(session: Session, row: Replenishment, code: str, problems: Problems) -> int | None:
+    """The enterprise chosen to receive instead of the proposed one, checked; None to keep the proposed one."""
+    code = code.strip()
+    if not code:
+        return None
+    org = session.exec(select(Organisation).where(Organisation.code == code)).first()
+    if org is None or org.kind != OrgKind.enterprise or not org.active:
+        problems.add("enterprise", _l("not an enterprise"))
+        return None
+    if org.id == row.enterprise_id:
+        return None
+    qualification.check_may_receive(session, org.id)
+    if org.id not in {o.id for o in receivers(session, session.get(Material, row.material_id))}:
+        problems.add("enterprise", _l("%(enterprise)s has no facility that may store this material",
+                                      enterprise=org.name))
+        return None
+    return org.id
+
+
 def confirm(*, session: Session, actor: User, replenishment_id: int, quantity: Decimal | str | int | None = None,
-            due_on: date | None = None, note: str = "") -> Replenishment:
-    """The bureau confirms the proposal, adjusting its quantity or due date; its enterprise is then instructed."""
+            due_on: date | None = None, note: str = "", enterprise: str = "") -> Replenishment:
+    """The bureau confirms the proposal, adjusting its quantity or due date, or choosing another enterprise to
+    receive it (organisation code); the receiving enterprise is then instructed. One suspended or revoked cannot
+    be confirmed to: 409 ``enterprise_sanctioned``."""
     row = scope.visible_replenishment(session, actor, replenishment_id)
     engine.check(session, actor, REPLENISHMENT, row, A.confirm)
     problems = Problems()
     values: dict[str, object] = {}
+    chosen = _receiver(session, row, enterprise or "", problems)
+    if chosen is not None:
+        values["enterprise_id"] = chosen
     if quantity not in (None, ""):
         try:
             amount = ledger.quantity(quantity)
@@ -136,8 +189,9 @@ def confirm(*, session: Session, actor: User, replenishment_id: int, quantity: D
     if len(note) > 500:
         problems.add("note", _l("at most %(count)s characters", count=500))
     problems.raise_any(_l("the replenishment has errors; nothing was saved"))
+    qualification.check_may_receive(session, chosen or row.enterprise_id)
     if values:
-        before = {"quantity": str(row.quantity), "due_on": row.due_on.isoformat()}
+        before = {"quantity": str(row.quantity), "due_on": row.due_on.isoformat(), "enterprise_id": row.enterprise_id}
         result = session.execute(update(Replenishment).where(Replenishment.id == row.id,
                                                              Replenishment.status == S.proposed)
                                  .values(**values).execution_options(synchronize_session=False))
@@ -147,7 +201,8 @@ def confirm(*, session: Session, actor: User, replenishment_id: int, quantity: D
             set_committed_value(row, name, value)
         trail.record(session, actor=actor, action="replenishment.adjust", entity="replenishment", entity_id=row.id,
                      org_id=row.enterprise_id, before=before,
-                     after={"quantity": str(row.quantity), "due_on": row.due_on.isoformat()})
+                     after={"quantity": str(row.quantity), "due_on": row.due_on.isoformat(),
+                            "enterprise_id": row.enterprise_id})
     return engine.take(session, flow=REPLENISHMENT, row_id=row.id, action=A.confirm, actor=actor, note=note.strip())
 
 

@@ -80,12 +80,6 @@ def rotation_view(*, session: Session, actor: User, rotation_id: int) -> Rotatio
                                      .order_by(Facility.code))) if executing else [])
 
 
-def scrappable_lots(session: Session, actor: User) -> list[tuple[Lot, Material]]:
-    """The caller's enterprise's lots with stock, for the request form."""
-    return list(session.exec(select(Lot, Material).join(Material, Material.id == Lot.material_id).where(
-        Lot.enterprise_id == actor.org_id, Lot.on_hand > 0).order_by(Material.code, Lot.expiry_date, Lot.id)))
-
-
 def rotatable_lots(session: Session, actor: User) -> list[tuple[Lot, Material]]:
     """The caller's enterprise's available lots of rotation-policy materials, for the proposal form."""
     return list(session.exec(select(Lot, Material).join(Material, Material.id == Lot.material_id).where(

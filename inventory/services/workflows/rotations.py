@@ -2,18 +2,18 @@
 
 "建立健全常态化轮换机制，组织指导承储单位或者企业对市级重要储备物资适时进行轮换，保证物资质量": for a material whose
 policy is rotation, the enterprise proposes the lots to take out, the quantity, the mode (market sale or directed,
-§一(三)), a window of 1–365 days (default: the material's rotation lead time; contracts do not exist yet) and the sale
-price; the bureau approver of the material approves (four eyes). While the window runs the enterprise records what
-goes out (``rotation_out``, with its sale price) and what comes back in (``rotation_in``: the same material only, a
+§一(三)), a window of 1–365 days (default: the rotation window of the enterprise's active storage contract for the
+material, else the material's rotation lead time) and the sale price; the bureau approver of the material
+approves (four eyes). While the window runs the enterprise records what goes out (``rotation_out``, with its sale price) and what comes back in (``rotation_in``: the same material only, a
 new lot with its purchase price and quality result), each linked to the rotation (``ref_type='rotation'``) and kept
 with its price so a bureau sees "low in, high out" (§二(六)2(4)). The rotation completes once as much came in as
 went out; ``rotation_overdue`` opens the day after the window ends before that.
 
 **Floor** (docs/domain-rules.md, rotation): during a window the enterprise is short of the rotated quantity, which
-is allowed, but never below ``ROTATION_FLOOR_SHARE`` (default 0.7) of its stock of the material — counted as what it
-holds plus what open rotations have taken out and not yet brought back. No annual plan exists yet to take a share
-of, so the floor is a share of the enterprise's own stock; approval is refused (409 ``below_floor``) when this
-rotation, with the other open ones, could take it below.
+is allowed, but never below a floor: the floor share of the enterprise's active storage contract for the material
+times the quantity it contracts (docs/plans.md), else ``ROTATION_FLOOR_SHARE`` (default 0.7) of its stock of the
+material. Its stock is counted as what it holds plus what open rotations have taken out and not yet brought back;
+approval is refused (409 ``below_floor``) when this rotation, with the other open ones, could take it below.
 """
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ from inventory.scope.rotation import PERMISSIONS
 from inventory.services.audit import trail
 from inventory.services.stock import ledger, lots as stock_lots
 from inventory.services.inspections import qualification
+from inventory.services.plans import storage_places
 from inventory.services.workflows import engine
 from inventory.services.workflows.dispatch_plan import Problems
 from inventory.services.workflows.registry import Flow, InboxEntry, Transition, register
@@ -111,8 +112,12 @@ class RotationInput:
     note: str = ""
 
 
-def default_window(material: Material) -> int:
-    """The material's rotation lead time, within 1–365 days (contracts, which would set it, do not exist yet)."""
+def default_window(session: Session, enterprise_id: int, material: Material) -> int:
+    """The rotation window of the enterprise's active contract for the material, else the material's rotation lead
+    time, within 1–365 days."""
+    terms = storage_places.rotation_terms(session, enterprise_id, material.id)
+    if terms is not None and terms.window_days is not None:
+        return terms.window_days
     return min(LONGEST, max(SHORTEST, material.rotation_lead_days or 30))
 
 
@@ -191,8 +196,8 @@ def propose(*, session: Session, actor: User, given: RotationInput) -> Rotation:
     material, chosen = _check_lots(session, actor.org_id, given.lots, quantity, problems)
     problems.raise_any(_l("the rotation has errors; nothing was saved"))
     row = Rotation(code=f"new-{uuid4().hex}", enterprise_id=actor.org_id, material_id=material.id, mode=given.mode,
-                   quantity=quantity, window_days=window or default_window(material), sale_price=price,
-                   note=given.note.strip(), requested_by=actor.id)
+                   quantity=quantity, window_days=window or default_window(session, actor.org_id, material),
+                   sale_price=price, note=given.note.strip(), requested_by=actor.id)
     session.add(row)
     session.flush()
     row.code = f"RT-{business_today().year}-{row.id:05d}"
@@ -231,6 +236,9 @@ class Floor:
     reserve: Decimal
     floor: Decimal
     gap: Decimal
+    #: the floor is ``share`` of ``basis``: the contracted quantity, else the reserve
+    share: Decimal
+    basis: Decimal
 
     @property
     def lowest(self) -> Decimal:
@@ -249,7 +257,12 @@ def floor_for(session: Session, row: Rotation) -> Floor:
     owed = sum((max(r.quantity_out - r.quantity_in, Decimal(0)) for r in others), Decimal(0))
     reserve = Decimal(held) + owed
     gap = sum((max(r.quantity - r.quantity_in, Decimal(0)) for r in others), Decimal(0)) + row.quantity
-    return Floor(reserve, (reserve * settings.rotation_floor_share()).quantize(ledger.QUANTUM), gap)
+    terms = storage_places.rotation_terms(session, row.enterprise_id, row.material_id)
+    if terms is not None and terms.floor_share is not None:
+        share, basis = terms.floor_share, terms.contracted
+    else:
+        share, basis = settings.rotation_floor_share(), reserve
+    return Floor(reserve, (basis * share).quantize(ledger.QUANTUM), gap, share, basis)
 
 
 @ROTATION.on_enter(S.approved)
@@ -260,8 +273,8 @@ def _approved(session: Session, actor: User, row: Rotation, note: str) -> None:
     if floor.lowest < floor.floor:
         raise Conflict(_l("the rotation could take the enterprise's stock of the material to %(lowest)s, below the "
                           "floor of %(floor)s (%(share)s of %(reserve)s)", lowest=quantity_text(floor.lowest),
-                          floor=quantity_text(floor.floor), share=str(settings.rotation_floor_share()),
-                          reserve=quantity_text(floor.reserve)), code="below_floor")
+                          floor=quantity_text(floor.floor), share=str(floor.share),
+                          reserve=quantity_text(floor.basis)), code="below_floor")
     ends = business_today() + timedelta(days=row.window_days)
     session.execute(update(Rotation).where(Rotation.id == row.id).values(window_ends_on=ends)
                     .execution_options(synchronize_session=False))

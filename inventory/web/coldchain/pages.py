@@ -1,14 +1,18 @@
 """The facility temperature page: the chart for 24 h / 7 d / 30 d drawn on the server, the allowed band and the
-excursions shaded, the sensors and the excursions (docs/coldchain.md, facility page)."""
+excursions shaded, the sensors and the excursions; and an excursion's page with the lots it held (docs/coldchain.md,
+facility page)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from inventory import scope
+from inventory.core.errors import Forbidden
 from inventory.core.vocab import LotStatus, ReadingMetric, RuleComparison, RuleMode, StorageClass
 from inventory.db import get_session
-from inventory.services.coldchain import charts, checks, rules
+from inventory.models import Facility
+from inventory.services.coldchain import charts, checks, holds, rules, tracks
+from inventory.services.stock.names import user_names
 
 bp = Blueprint("coldchain", __name__, url_prefix="/coldchain")
 
@@ -23,10 +27,32 @@ def facility(code: str):
     range_key = request.args.get("range", "24h")
     drawn = charts.chart(session, found, range_key if range_key in charts.RANGES else "24h")
     storage_class, in_force = rules.effective_rules(session, found)
+    try:
+        scope.coldchain.require_facility_writer(session, current_user, "ingest", "reading", code)
+        can_upload = True
+    except Forbidden:
+        can_upload = False
     return render_template("coldchain/facility.html", facility=found, chart=drawn, rules=in_force,
                            positions=charts.positions(session, found), stock=charts.stock(session, current_user, found),
                            checks=checks.recent_checks(session, found.id),
                            storage_class=storage_class, ranges=list(charts.RANGES), width=charts.WIDTH,
                            height=charts.HEIGHT, pad=charts.PAD, StorageClass=StorageClass,
                            ReadingMetric=ReadingMetric, RuleComparison=RuleComparison, RuleMode=RuleMode,
-                           LotStatus=LotStatus)
+                           LotStatus=LotStatus, can_upload=can_upload,
+                           track=tracks.track(session, found, drawn.start, drawn.end), tracks=tracks)
+
+
+@bp.get("/excursions/<int:excursion_id>")
+@login_required
+def excursion(excursion_id: int):
+    """One excursion: its rule, period, peak and duration, the sensors, the acknowledgement and the lots it held."""
+    if not scope.can(current_user, "view", "coldchain"):
+        abort(403)
+    session = get_session()
+    row = scope.coldchain.visible_excursion(session, current_user, excursion_id)
+    return render_template("coldchain/excursion.html", excursion=row,
+                           facility=session.get(Facility, row.facility_id),
+                           lots=holds.held_lots(session, current_user, row.id),
+                           acknowledged_by=user_names(session, [row.acknowledged_by] if row.acknowledged_by else []),
+                           StorageClass=StorageClass, ReadingMetric=ReadingMetric, RuleComparison=RuleComparison,
+                           RuleMode=RuleMode, LotStatus=LotStatus)

@@ -161,7 +161,11 @@ def _page(inspection_id: int, *, forms: dict | None = None, status: int = 200):
         "interview": InterviewForm(prefix="interview", formdata=None, data={"held_on": business_today()}),
         "proposal": ProposalForm(prefix="proposal", formdata=None, data={"decided_on": business_today()}),
         "decision": SanctionDecisionForm(prefix="decision", formdata=None)}
-    return _render("inspections/show.html", view=view, forms={**blank, **given}, failed=given), status
+    forms = {**blank, **given}
+    # only the decisions the enterprise's qualification allows now are offered (qualification.refusal)
+    forms["proposal"].kind.choices = [choice for choice in forms["proposal"].kind.choices
+                                      if choice.value in view.proposable]
+    return _render("inspections/show.html", view=view, forms=forms, failed=given), status
 
 
 @bp.get("/<int:inspection_id>")

@@ -12,10 +12,12 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from inventory import scope
 from inventory.db import get_session
+from inventory.services.plans import varieties as plan_varieties
 from inventory.services.stock import queries
 from inventory.services.stock import catalogue
+from inventory.services.workflows import scrap_rule_views, scraps
 from inventory.core.errors import DomainError
-from inventory.core.vocab import Category, StockPolicy, StorageClass
+from inventory.core.vocab import Category, ScrapAgeBasis, StockPolicy, StorageClass
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 
@@ -48,7 +50,8 @@ def index():
                                            category=category if category in Category.values() else None)
     editable = {m.id for m in materials if scope.may_change_material(current_user, "update", m.bureau_id)}
     return render_template("stock/catalogue/index.html", materials=materials, bureaus=bureaus, category=category,
-                           editable=editable, can_create=scope.can(current_user, "create", "material"), **_labels())
+                           editable=editable, varieties=plan_varieties.varieties(session),
+                           can_create=scope.can(current_user, "create", "material"), **_labels())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -92,4 +95,9 @@ def edit(code: str):
             flash(exc.message, "danger")
             if exc.status == 403:
                 abort(403)
-    return render_template("stock/catalogue/form.html", form=form, material=material), 200 if request.method == "GET" else 422
+    scrapped = material.policy == StockPolicy.scrap
+    return render_template("stock/catalogue/form.html", form=form, material=material, scrapped=scrapped,
+                           scrap_rule=scraps.rule_of(session, material.id) if scrapped else None,
+                           may_set_scrap_rule=scrap_rule_views.may_set(current_user, material),
+                           ScrapAgeBasis=ScrapAgeBasis), \
+        200 if request.method == "GET" else 422

@@ -60,6 +60,18 @@ class ReceiptForm(FlaskForm):
                                     choices=[SelectChoice(k, v) for k, v in InspectionResult.labels().items()],
                                     description=_l("Failed stock is received quarantined, pending stock on quality hold."))
     note = StringField(_l("Note"), validators=[Length(max=500)], default="")
+    # traceability (docs/coldchain.md): required for chilled and frozen food, the customs documents when imported
+    origin = StringField(_l("Origin"), validators=[Length(max=128)], default="",
+                         description=_l("Chilled and frozen food: where it comes from."))
+    trace_certificate = StringField(_l("Traceability voucher no."), validators=[Length(max=64)], default="")
+    quarantine_certificate = StringField(_l("Quarantine certificate no."), validators=[Length(max=64)], default="",
+                                         description=_l("Meat and eggs."))
+    imported = BooleanField(_l("Imported goods"))
+    customs_declaration = StringField(_l("Customs declaration no."), validators=[Length(max=64)], default="")
+    entry_inspection_certificate = StringField(_l("Entry inspection and quarantine certificate no."),
+                                               validators=[Length(max=64)], default="")
+    disinfection_certificate = StringField(_l("Nucleic-acid test / disinfection certificate no."),
+                                           validators=[Length(max=64)], default="")
     submit = SubmitField(_l("Receive"))
 
 

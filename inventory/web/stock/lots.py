@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from inventory import scope
 from inventory.db import get_session
 from inventory.models import Lot, Movement
+from inventory.services.coldchain import holds as coldchain_holds
 from inventory.services.stock import lots
 from inventory.services.stock import queries
 from inventory.services import paging
@@ -105,6 +106,7 @@ def _render_lot(lot_id: int, forms: LotForms, status: int = 200):
     lot, movements, pending_transfers, pending_adjustments = (page.lot, page.movements, page.pending_transfers,
                                                               page.pending_adjustments)
     references = queries.movement_references(session=session, movements=movements)
+    excursion_hold = coldchain_holds.lot_hold(session, lot.id)
     timelines = {**{("transfer", t.id): engine.timeline(session, flow=TRANSFER, row_id=t.id) for t in pending_transfers},
                  **{("adjustment", a.id): engine.timeline(session, flow=ADJUSTMENT, row_id=a.id)
                     for a in pending_adjustments}}
@@ -116,7 +118,9 @@ def _render_lot(lot_id: int, forms: LotForms, status: int = 200):
         forms=forms, transfer_targets=page.transfer_targets, pending_transfers=pending_transfers,
         pending_adjustments=pending_adjustments,
         timelines=timelines, withdraw_form=WithdrawForm(formdata=None), step_people=user_names(session, (s.actor_id for steps in timelines.values() for s in steps)),
-        held_by=page.held_by, facility_codes={f.id: f.code for f in page.transfer_targets},
+        held_by=page.held_by, excursion_hold=excursion_hold,
+        hold_people=user_names(session, [excursion_hold.released_by] if excursion_hold else []),
+        facility_codes={f.id: f.code for f in page.transfer_targets},
         can={action: scope.can(current_user, action, resource) for action, resource in
              (("issue", "lot"), ("adjust", "lot"), ("hold", "lot"), ("request", "transfer"), ("relocate", "lot"))},
     ), status

@@ -121,5 +121,8 @@ class ConfirmReplenishmentForm(FlaskForm):
 
     quantity = StringField(_l("Quantity"), validators=[Optional(), Length(max=40)])
     due_on = DateField(_l("Due date"), validators=[Optional()])
+    #: the choices are the enterprises that may receive the material (set by the view); the service checks the pick
+    enterprise = SelectField(_l("Receiving enterprise"), default="", validate_choice=False,
+                             validators=[Optional(), Length(max=32)])
     note = StringField(_l("Note"), validators=[Length(max=500)], default="")
     submit = SubmitField(_l("Confirm and instruct the enterprise"))

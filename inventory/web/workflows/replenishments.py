@@ -12,10 +12,11 @@ from flask_wtf import FlaskForm
 
 from inventory import scope
 from inventory.core.errors import DomainError
-from inventory.core.vocab import InstructionKind, InstructionStatus, ReplenishmentStatus
+from inventory.core.vocab import InstructionKind, InstructionStatus, QualificationState, ReplenishmentStatus
 from inventory.db import get_session
 from inventory.models import Material, Organisation, Replenishment
 from inventory.services import paging
+from inventory.services.inspections import qualification
 from inventory.services.workflows import instruction_views, instructions, replenishments
 from inventory.services.workflows.dispatch_views import rows_by_id
 from inventory.web.service_errors import mark_fields, show_refusal
@@ -52,7 +53,9 @@ def index():
             next_args = {**request.args.to_dict(), "cursor": cursor} if cursor else None
     return _render("workflows/replenishments/list.html", form=form, replenishments=rows, next_args=next_args,
                    materials=rows_by_id(session, Material, (r.material_id for r in rows)),
-                   enterprises=rows_by_id(session, Organisation, (r.enterprise_id for r in rows)))
+                   enterprises=rows_by_id(session, Organisation, (r.enterprise_id for r in rows)),
+                   barred=qualification.barred_among(session, (r.enterprise_id for r in rows
+                                                               if r.status == ReplenishmentStatus.proposed)))
 
 
 def _render_page(replenishment_id: int, *, failed: ConfirmReplenishmentForm | None = None, status: int = 200):
@@ -60,6 +63,10 @@ def _render_page(replenishment_id: int, *, failed: ConfirmReplenishmentForm | No
                                                 replenishment_id=replenishment_id)
     form = failed or ConfirmReplenishmentForm(prefix="confirm", formdata=None,
                                               data={"due_on": view.replenishment.due_on})
+    keep = (_("Keep the proposed enterprise") if view.qualification not in QualificationState.barred()
+            else _("Choose another enterprise: the proposed one may not receive"))
+    form.enterprise.choices = [("", keep), *((org.code, f"{org.name} · {org.code}") for org in view.receivers
+                                             if org.id != view.replenishment.enterprise_id)]
     return _render("workflows/replenishments/show.html", view=view, form=form), status
 
 
@@ -79,7 +86,7 @@ def confirm(replenishment_id: int):
         try:
             replenishments.confirm(session=session, actor=current_user, replenishment_id=replenishment_id,
                                    quantity=(form.quantity.data or "").strip() or None, due_on=form.due_on.data,
-                                   note=form.note.data or "")
+                                   note=form.note.data or "", enterprise=form.enterprise.data or "")
         except DomainError as error:
             show_refusal(form, error)
         else:

@@ -12,7 +12,10 @@ from wtforms import (
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from inventory.core.vocab import InspectionResult, RotationMode, RotationStatus, ScrapReason, ScrapStatus
+from inventory.core.vocab import (
+    InspectionResult, RotationMode, RotationStatus, ScrapAgeBasis, ScrapReason, ScrapStatus,
+)
+from inventory.services.workflows.rotation_lists import ListFilter
 from inventory.web.stock.forms import ALL
 
 
@@ -21,8 +24,17 @@ class _Filter(FlaskForm):
         csrf = False
 
     material = StringField(_l("Material code"), validators=[Optional(), Length(max=32)])
+    enterprise = StringField(_l("Enterprise code"), validators=[Optional(), Length(max=32)])
+    created_from = DateField(_l("Requested from"), validators=[Optional()])
+    created_to = DateField(_l("Requested to"), validators=[Optional()])
     limit = IntegerField(_l("Rows per page"), validators=[Optional(), NumberRange(min=1, max=200)])
     cursor = StringField(validators=[Optional(), Length(max=200)])
+
+
+    def filters(self) -> ListFilter:
+        return ListFilter(status=self.status.data or "", enterprise=self.enterprise.data or "",
+                          material=self.material.data or "", created_from=self.created_from.data,
+                          created_to=self.created_to.data)
 
 
 class ScrapFilterForm(_Filter):
@@ -90,3 +102,14 @@ class RotationInForm(FlaskForm):
                                     choices=[SelectChoice(k, v) for k, v in InspectionResult.labels().items()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
     submit = SubmitField(_l("Record what came in"))
+
+
+class ScrapRuleForm(FlaskForm):
+    """A material's scrap rule (报废时限): after how many days from production or receipt its lots may be scrapped."""
+
+    age_days = IntegerField(_l("Age in days"), validators=[InputRequired(), NumberRange(min=1, max=36500)])
+    counted_from = SelectField(_l("Counted from"),
+                               choices=[SelectChoice(k, v) for k, v in ScrapAgeBasis.labels().items()])
+    conditions = TextAreaField(_l("Conditions"), validators=[Optional(), Length(max=500)],
+                               description=_l("what else the bureau requires before a lot is scrapped"))
+    submit = SubmitField(_l("Save the scrap rule"))

@@ -14,9 +14,9 @@ from inventory import scope
 from inventory.core.errors import DomainError
 from inventory.core.vocab import RotationMode, RotationStatus
 from inventory.db import get_session
-from inventory.models import Material, Rotation
+from inventory.models import Rotation
 from inventory.services import paging
-from inventory.services.workflows import rotation_views, rotations
+from inventory.services.workflows import rotation_lists, rotation_views, rotations
 from inventory.web.service_errors import mark_fields, show_refusal
 from inventory.web.workflows.rotation_forms import (
     RotationFilterForm, RotationInForm, RotationOutForm, RotationProposalForm, StepForm,
@@ -44,13 +44,8 @@ def index():
     rows: list[Rotation] = []
     next_args = None
     if form.validate():
-        query = rotations.rotations_query(session, current_user)
-        if form.status.data:
-            query = query.where(Rotation.status == form.status.data)
-        if form.material.data:
-            query = query.join(Material, Material.id == Rotation.material_id).where(
-                Material.code == form.material.data.strip())
         try:
+            query = rotation_lists.rotations_listed(session, current_user, form.filters())
             rows, cursor = paging.page(session, query, [Rotation.id], limit=form.limit.data or PAGE_SIZE,
                                        cursor=form.cursor.data or None)
         except DomainError as error:
@@ -60,6 +55,7 @@ def index():
     materials, enterprises = rotation_views.names(session, rows)
     return _render("workflows/rotations/list.html", form=form, rotations=rows, next_args=next_args,
                    materials=materials, enterprises=enterprises,
+                   prices=rotation_lists.prices(session, (r.id for r in rows)),
                    may_request=scope.can(current_user, "request", "rotation"))
 
 

@@ -14,9 +14,9 @@ from inventory import scope
 from inventory.core.errors import DomainError
 from inventory.core.vocab import ScrapReason, ScrapStatus
 from inventory.db import get_session
-from inventory.models import Material, Scrap
+from inventory.models import Scrap
 from inventory.services import paging
-from inventory.services.workflows import rotation_views, scraps
+from inventory.services.workflows import rotation_lists, rotation_views, scrap_rule_views, scraps
 from inventory.services.workflows.evidence import SUFFIXES, evidence_policy
 from inventory.web.service_errors import mark_fields, show_refusal
 from inventory.web.workflows.rotation_forms import EvidenceForm, ScrapFilterForm, ScrapRequestForm, StepForm
@@ -44,13 +44,8 @@ def index():
     rows: list[Scrap] = []
     next_args = None
     if form.validate():
-        query = scraps.scraps_query(session, current_user)
-        if form.status.data:
-            query = query.where(Scrap.status == form.status.data)
-        if form.material.data:
-            query = query.join(Material, Material.id == Scrap.material_id).where(
-                Material.code == form.material.data.strip())
         try:
+            query = rotation_lists.scraps_listed(session, current_user, form.filters())
             rows, cursor = paging.page(session, query, [Scrap.id], limit=form.limit.data or PAGE_SIZE,
                                        cursor=form.cursor.data or None)
         except DomainError as error:
@@ -62,10 +57,9 @@ def index():
                    enterprises=enterprises, may_request=scope.can(current_user, "request", "scrap"))
 
 
-def _request_form(formdata=None) -> ScrapRequestForm:
-    form = ScrapRequestForm(formdata=formdata) if formdata is not None else ScrapRequestForm()
-    form.lot.choices = [(lot.id, f"{material.code} · {lot.lot_code} · {lot.on_hand}")
-                        for lot, material in rotation_views.scrappable_lots(get_session(), current_user)]
+def _request_form(lots: list[scrap_rule_views.ScrappableLot]) -> ScrapRequestForm:
+    form = ScrapRequestForm()
+    form.lot.choices = [(row.lot.id, f"{row.material.code} · {row.lot.lot_code} · {row.lot.on_hand}") for row in lots]
     return form
 
 
@@ -74,7 +68,8 @@ def _request_form(formdata=None) -> ScrapRequestForm:
 def new():
     if not scope.can(current_user, "request", "scrap"):
         abort(403)
-    form = _request_form()
+    lots = scrap_rule_views.scrappable_lots(get_session(), current_user)
+    form = _request_form(lots)
     if form.validate_on_submit():
         session = get_session()
         try:
@@ -88,7 +83,7 @@ def new():
             flash(_("The scrap request %(code)s is saved: attach the evidence, then submit it.", code=made.code),
                   "success")
             return redirect(url_for(".show", scrap_id=made.id))
-    return _render("workflows/scraps/form.html", form=form), 422 if request.method == "POST" else 200
+    return _render("workflows/scraps/form.html", form=form, lots=lots), 422 if request.method == "POST" else 200
 
 
 def _render_page(scrap_id: int, *, upload: EvidenceForm | None = None, step: StepForm | None = None,

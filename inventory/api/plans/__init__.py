@@ -1,0 +1,1 @@
+"""Reserve plans over the API (docs/plans.md)."""

@@ -1,0 +1,65 @@
+"""Traceability and quarantine certificates recorded on receipt of cold-chain goods (docs/coldchain.md,
+traceability): the market-entry traceability vouchers of farm produce and food (cold-chain opinions §二(八)1,
+入市查验溯源凭证) and, for imported frozen and chilled food, the customs and inspection documents of the
+imported cold-chain food inspection regime (§二(八)3, 进口冻品集中监管, 进口冷链食品检验检疫).
+
+Which receipts need which (policy, from those sections):
+
+- chilled and frozen **food** (storage classes ``chilled``, ``frozen``): origin and traceability voucher; for meat
+  and eggs (animal products) the quarantine certificate too;
+- imported chilled and frozen food, in addition: the customs declaration, the entry inspection and quarantine
+  certificate and the nucleic-acid test / disinfection certificate;
+- medical, blood and ultra-low classes, ambient and cool goods: none required (their records are the medicines'
+  and blood stations' own, outside §二(八)'s farm produce and food); any given is kept.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from flask_babel import lazy_gettext as _l
+
+from inventory.core.errors import Invalid
+from inventory.core.vocab import Category, StorageClass
+from inventory.models import Material
+
+FOOD_CLASSES = frozenset({StorageClass.chilled, StorageClass.frozen})
+ANIMAL_CATEGORIES = frozenset({Category.meat, Category.eggs})
+IMPORT_DOCUMENTS = ("customs_declaration", "entry_inspection_certificate", "disinfection_certificate")
+
+
+@dataclass(frozen=True)
+class Certificates:
+    """What a receipt names; the field names are the lot's columns, the API's and the form's."""
+
+    origin: str = ""
+    trace_certificate: str = ""
+    quarantine_certificate: str = ""
+    imported: bool = False
+    customs_declaration: str = ""
+    entry_inspection_certificate: str = ""
+    disinfection_certificate: str = ""
+
+    def columns(self) -> dict[str, str | bool]:
+        """The lot's column values, text trimmed."""
+        return {f.name: (value.strip() if isinstance(value := getattr(self, f.name), str) else value)
+                for f in fields(self)}
+
+
+def required(material: Material, imported: bool) -> tuple[str, ...]:
+    """The certificate fields a receipt of ``material`` must fill."""
+    if material.storage_class not in FOOD_CLASSES:
+        return ()
+    needed = ("origin", "trace_certificate")
+    if material.category in ANIMAL_CATEGORIES:
+        needed += ("quarantine_certificate",)
+    return needed + IMPORT_DOCUMENTS if imported else needed
+
+
+def check(material: Material, certificates: Certificates) -> None:
+    """422 naming every required certificate left empty."""
+    missing = [name for name in required(material, certificates.imported)
+               if not getattr(certificates, name).strip()]
+    if missing:
+        problems = {name: [_l("required for imported cold-chain food") if name in IMPORT_DOCUMENTS
+                           else _l("required for cold-chain food")] for name in missing}
+        raise Invalid(next(iter(problems.values()))[0], fields=problems)

@@ -1,0 +1,1 @@
+"""Reserve plans on the web (docs/plans.md)."""

@@ -1,0 +1,1 @@
+"""Tests of reserve plans (docs/plans.md)."""
