@@ -104,6 +104,11 @@ class Config:
         self.ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", 65536))
         self.COUNT_TOLERANCE_RATIO = os.environ.get("COUNT_TOLERANCE_RATIO", "0.005")
         self.ADJUSTMENT_TOLERANCE_RATIO = os.environ.get("ADJUSTMENT_TOLERANCE_RATIO", "0.005")
+        # donors' names and phones (services/blood/donor_vault.py): Fernet keys, newest first, and the key of the
+        # phone's hash; empty: both from instance/donor-keys.json (DONOR_KEYS_FILE), made on first use
+        self.DONOR_KEYS = os.environ.get("DONOR_KEYS", "")
+        self.DONOR_HASH_KEY = os.environ.get("DONOR_HASH_KEY", "")
+        self.DONOR_KEYS_FILE = os.environ.get("DONOR_KEYS_FILE", "")
         # alert delivery (docs/operations.md): where links point, SMTP, receivers allowed on private networks
         self.PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://localhost:5000")
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")

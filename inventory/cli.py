@@ -1,4 +1,5 @@
-"""``flask`` commands: schema (Alembic), organisations, users, tokens, the demo city and the alert scans."""
+"""``flask`` commands: schema (Alembic), organisations, users, tokens, the demo city and the alert scans (and the
+cold-chain and donor-register groups of cli_coldchain.py and cli_blood.py)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -198,7 +199,9 @@ def deliver() -> None:
 
 
 def init_app(app: Flask) -> None:
+    from inventory.cli_blood import donors_group
     from inventory.cli_coldchain import readings_group
 
-    for group in (db_group, orgs_group, users_group, ledger_group, seed_demo, scan, deliver, readings_group):
+    for group in (db_group, orgs_group, users_group, ledger_group, seed_demo, scan, deliver, readings_group,
+                  donors_group):
         app.cli.add_command(group)

@@ -2,7 +2,7 @@
 §六(七)2; docs/blood.md, "Donor teams").
 
 A donor's name and phone number are personal data: they are stored only as Fernet tokens
-(services/blood/donor_vault.py), never in clear. The echelon is not stored: it follows from the district's area.
+(services/blood/donor_vault.py), never in clear, with a keyed hash of the phone to find a second registration. The echelon is not stored: it follows from the district's area.
 """
 from __future__ import annotations
 
@@ -21,6 +21,9 @@ class BloodDonor(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name_token: str = Field(max_length=512, description="the name, Fernet-encrypted")
     phone_token: str = Field(max_length=512, description="the phone number, Fernet-encrypted")
+    #: one donor per phone: the unique constraint decides between two registrations at once
+    phone_hash: str = Field(max_length=64, unique=True,
+                            description="HMAC-SHA256 of the normalised phone, keyed outside the database")
     unit: str = Field(max_length=128, description="the donor's employer or organisation")
     district_id: int = Field(foreign_key="district.id", index=True)
     abo_group: str = Field(max_length=2, description="BloodGroup")

@@ -17,7 +17,9 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from inventory.core.errors import Forbidden, NotFound
 from inventory.core.vocab import OrgKind, Role
-from inventory.models import BloodDonor, BloodEmergency, BloodReport, Organisation, User
+from inventory.models import (
+    BloodDonor, BloodEmergency, BloodReport, CollectionPoint, DonationDrill, DonorFiling, Organisation, User,
+)
 from inventory.scope.rules import ALL_ROLES, CITY_WIDE_ROLES, declare_audited, org_kind, sees_whole_city
 
 READERS = CITY_WIDE_ROLES | {Role.blood_officer, Role.health_officer, Role.viewer}
@@ -117,9 +119,36 @@ def require_donor_keeper(session: Session, user: User) -> None:
         raise NotFound(_l("donor not found"))
 
 
+def _keepers_only(session: Session, user: User) -> ColumnElement[bool]:
+    return true() if may_see_donors(session, user) else false()
+
+
+def _blood_readers(session: Session, user: User) -> ColumnElement[bool]:
+    return true() if blood_reach(session, user) != "none" else false()
+
+
+def donors_query(session: Session, user: User) -> SelectOfScalar[BloodDonor]:
+    """The donors this user may read: the whole register for its keepers, nothing for anyone else."""
+    return select(BloodDonor).where(_keepers_only(session, user))
+
+
+def filings_query(session: Session, user: User) -> SelectOfScalar[DonorFiling]:
+    """The register's yearly filings (§六(一) 备案): kept with the register, so read by its keepers only."""
+    return select(DonorFiling).where(_keepers_only(session, user))
+
+
+def collection_points_query(session: Session, user: User) -> SelectOfScalar[CollectionPoint]:
+    """The city's collection points (§六(二)): no personal data, read by every reader of the blood pages."""
+    return select(CollectionPoint).where(_blood_readers(session, user))
+
+
+def drills_query(session: Session, user: User) -> SelectOfScalar[DonationDrill]:
+    """The city's donation drills (§六(七)2): no personal data, read by every reader of the blood pages."""
+    return select(DonationDrill).where(_blood_readers(session, user))
+
+
 declare_audited({
-    "blood_donor": lambda session, user: select(BloodDonor.id).where(
-        true() if may_see_donors(session, user) else false()),
+    "blood_donor": lambda session, user: donors_query(session, user).with_only_columns(BloodDonor.id),
     "blood_report": lambda session, user: reports_query(session, user).with_only_columns(BloodReport.id),
     "blood_emergency": lambda session, user: emergencies_query(session, user).with_only_columns(BloodEmergency.id),
 })

@@ -3,6 +3,7 @@ only, so the tokens need not decrypt), and an empty register, points, filings an
 from __future__ import annotations
 
 from datetime import date
+from itertools import count
 
 from sqlalchemy import delete, insert
 from sqlmodel import Session, select
@@ -12,6 +13,8 @@ from inventory.models import BloodDonor, CollectionPoint, DonationDrill, Distric
 
 #: 25 donors in a row in the plan's mix: A 6, B 7, O 8, AB 4
 MIX = ["A"] * 6 + ["B"] * 7 + ["O"] * 8 + ["AB"] * 4
+#: a distinct stand-in phone hash per row written here (the register allows one donor per phone)
+_HASHES = count(1)
 
 
 def clear_register(db: Session) -> None:
@@ -31,7 +34,7 @@ def add_donors(db: Session, code: str, count: int, *, confirmed: date, group_don
     groups = groups or MIX
     place = district(db, code).id
     db.execute(insert(BloodDonor), [
-        {"name_token": "x", "phone_token": "x", "unit": "u", "district_id": place, "abo_group": groups[n % len(groups)],
+        {"name_token": "x", "phone_token": "x", "phone_hash": f"test-{next(_HASHES)}", "unit": "u", "district_id": place, "abo_group": groups[n % len(groups)],
          "rh": "pos", "group_donor": n % group_donor_every == 0, "last_confirmed_on": confirmed,
          "created_by": officer.id, "created_at": utcnow()} for n in range(count)])
     db.commit()

@@ -10,26 +10,19 @@ import datetime as dt
 from typing import Annotated
 
 from flask import request
-from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, Field
-from sqlmodel import select
 
-from inventory import scope
 from inventory.api.auth import current_user
 from inventory.api.blueprint import bp
 from inventory.api.idempotency import idempotent
-from inventory.api.pagination import page
 from inventory.api.schemas import BODY, Blank, Out, PageQuery, Query, StrictBody, Timestamp, errors, page_of
 from inventory.api.spec import spec
-from inventory.core.clock import business_today
-from inventory.core.errors import Invalid
 from inventory.core.vocab import BloodGroup, Rh
 from inventory.db import get_session
 from inventory.models import CollectionPoint, DonationDrill, DonorFiling
 from inventory.services.blood import collection_points, donor_compliance, donors, drills
 
 TAGS = ["blood"]
-FIRST_DAY = dt.date(2000, 1, 1)
 
 
 class DonorIn(StrictBody):
@@ -130,6 +123,10 @@ class PointIn(StrictBody):
     active: bool = True
 
 
+class PointQuery(PageQuery):
+    active: Annotated[bool, Blank] = Field(default=None, description="only active (true) or inactive (false) points")
+
+
 class PointOut(Out):
     id: int
     name: str
@@ -187,11 +184,12 @@ def list_blood_donors():
 
 
 @bp.post("/blood/donors")
-@spec.validate(json=DonorIn, resp=errors(*BODY, 404, HTTP_201=DonorOut), tags=TAGS)
+@spec.validate(json=DonorIn, resp=errors(*BODY, 404, 409, HTTP_201=DonorOut), tags=TAGS)
 @idempotent
 def register_blood_donor():
     """Register a volunteer (name and phone stored encrypted): 201 with the full record; a bad phone, an unknown
-    district or a day after today is a 422 and nothing is written."""
+    district or a day after today is a 422, a phone already registered a 409 `duplicate_donor`; nothing is
+    written then."""
     body, session, user = request.context.json, get_session(), current_user()
     donor = donors.register(session=session, actor=user, given=donors.DonorInput(
         name=body.name, unit=body.unit, phone=body.phone, district=body.district, group=body.group, rh=body.rh,
@@ -202,11 +200,12 @@ def register_blood_donor():
 
 
 @bp.post("/blood/donors/import")
-@spec.validate(json=DonorImportIn, resp=errors(*BODY, 404, HTTP_201=DonorImportOut), tags=TAGS)
+@spec.validate(json=DonorImportIn, resp=errors(*BODY, 404, 409, HTTP_201=DonorImportOut), tags=TAGS)
 @idempotent
 def import_blood_donors():
     """Register volunteers from CSV: every row is checked first and a problem on any row refuses the whole file
-    (422, each problem under `row N`, the header being row 1)."""
+    (422, each problem under `row N`, the header being row 1; a phone registered already or given twice is a row
+    problem too). A phone registered by someone else meanwhile is a 409 `duplicate_donor`."""
     session = get_session()
     made = donors.import_csv(session=session, actor=current_user(), text=request.context.json.csv)
     ids = [donor.id for donor in made]
@@ -236,9 +235,9 @@ def confirm_blood_donor(donor_id: int):
 @spec.validate(query=PageQuery, resp=errors(404, 422, HTTP_200=FilingPage), tags=TAGS)
 def list_donor_filings():
     """The yearly filings of the register with the command's office, oldest first."""
-    session = get_session()
-    scope.blood.require_donor_keeper(session, current_user())
-    rows, cursor = page(select(DonorFiling), [DonorFiling.id], request.context.query)
+    params = request.context.query
+    rows, cursor = donors.filings_page(session=get_session(), actor=current_user(), limit=params.limit,
+                                       cursor=params.cursor)
     return FilingPage(items=[_row_out(FilingOut, row) for row in rows], next_cursor=cursor)
 
 
@@ -260,14 +259,9 @@ def record_donor_filing():
 def blood_donor_compliance():
     """Every rule of §六(一), §六(二) and §六(七)2 on a day: required, actual, passed, and which floor binds each
     echelon's head count. Counts only: readable by every reader of the blood pages."""
-    params, session = request.context.query, get_session()
-    scope.require(current_user(), "view", "blood")
-    today = business_today()
-    as_of = params.as_of or today
-    if not FIRST_DAY <= as_of <= today:
-        raise Invalid.field("as_of", _l("a day from %(first)s to today", first=FIRST_DAY.isoformat()))
-    found = donor_compliance.evaluate(session=session, as_of=as_of)
-    return ComplianceOut(as_of=as_of, echelons=[
+    found = donor_compliance.for_reader(session=get_session(), actor=current_user(),
+                                        as_of=request.context.query.as_of)
+    return ComplianceOut(as_of=found.as_of, echelons=[
         HeadcountOut(echelon=h.echelon, donors=h.donors, minimum=h.minimum, district_floors=h.floors,
                      demand=h.demand, required=h.required, binding=h.binding) for h in found.echelons],
         rules=[ComplianceRuleOut(rule=r.key, area=r.area, section=r.section, required=r.required, actual=r.actual,
@@ -275,12 +269,12 @@ def blood_donor_compliance():
 
 
 @bp.get("/blood/collection-points")
-@spec.validate(query=PageQuery, resp=errors(403, 422, HTTP_200=PointPage), tags=TAGS)
+@spec.validate(query=PointQuery, resp=errors(403, 422, HTTP_200=PointPage), tags=TAGS)
 def list_collection_points():
-    """The emergency collection points, oldest first (§六(二))."""
-    session = get_session()
-    scope.require(current_user(), "view", "blood")
-    rows, cursor = page(select(CollectionPoint), [CollectionPoint.id], request.context.query)
+    """The emergency collection points, oldest first (§六(二)), inactive ones included unless `?active=true`."""
+    params, session = request.context.query, get_session()
+    rows, cursor = collection_points.points_page(session=session, actor=current_user(), active=params.active,
+                                                 limit=params.limit, cursor=params.cursor)
     codes = collection_points.district_codes(session)
     return PointPage(items=[_point_out(row, codes[row.district_id]) for row in rows], next_cursor=cursor)
 
@@ -297,12 +291,35 @@ def add_collection_point():
     return _point_out(point, collection_points.district_codes(session)[point.district_id]), 201
 
 
+def _set_point_active(point_id: int, active: bool) -> PointOut:
+    session = get_session()
+    point = collection_points.set_active(session=session, actor=current_user(), point_id=point_id, active=active)
+    session.commit()
+    return _point_out(point, collection_points.district_codes(session)[point.district_id])
+
+
+@bp.post("/blood/collection-points/<int:point_id>/deactivate")
+@spec.validate(resp=errors(*BODY, 403, 404, 409, HTTP_200=PointOut), tags=TAGS)
+def deactivate_collection_point(point_id: int):
+    """Stop offering a point (closed, moved): it stays listed but no longer counts for §六(二) (the blood station's
+    officer, health officers); 409 `illegal_transition` when it is inactive already."""
+    return _set_point_active(point_id, False)
+
+
+@bp.post("/blood/collection-points/<int:point_id>/reactivate")
+@spec.validate(resp=errors(*BODY, 403, 404, 409, HTTP_200=PointOut), tags=TAGS)
+def reactivate_collection_point(point_id: int):
+    """Offer a deactivated point again; 409 `illegal_transition` when it is active already."""
+    return _set_point_active(point_id, True)
+
+
 @bp.get("/blood/drills")
 @spec.validate(query=PageQuery, resp=errors(403, 422, HTTP_200=DrillPage), tags=TAGS)
 def list_donation_drills():
     """Emergency-donation drills, oldest first (§六(七)2: at least one a year)."""
-    scope.require(current_user(), "view", "blood")
-    rows, cursor = page(select(DonationDrill), [DonationDrill.id], request.context.query)
+    params = request.context.query
+    rows, cursor = drills.drills_page(session=get_session(), actor=current_user(), limit=params.limit,
+                                      cursor=params.cursor)
     return DrillPage(items=[_row_out(DrillOut, row) for row in rows], next_cursor=cursor)
 
 

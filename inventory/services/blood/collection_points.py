@@ -3,19 +3,22 @@
 Besides the usual donation rooms, the main city and each county preset points in crowded places, started when
 needed: at least 3 in the main city and at least 1 in each county-level area outside it (the compliance rules are
 in services/blood/donor_compliance.py; only active points count). A point holds no personal data: every reader of
-the blood pages sees them; the blood station's officer and health officers add them.
+the blood pages sees them; the blood station's officer and health officers add them, and deactivate one that can no
+longer be started (closed, moved) or reactivate it. A deactivated point stays listed, with its history in the audit
+trail, but no longer counts for §六(二).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from inventory import scope
-from inventory.core.errors import Invalid, Text
+from inventory.core.errors import Conflict, Invalid, NotFound, Text
 from inventory.models import CollectionPoint, District, User
+from inventory.services import paging
 from inventory.services.audit import trail
 from inventory.services.blood.donors import team_districts
 
@@ -62,10 +65,53 @@ def add_point(*, session: Session, actor: User, given: PointInput) -> Collection
     return point
 
 
-def points(session: Session) -> list[tuple[CollectionPoint, District]]:
-    """Every point with its district, by district then name."""
-    return list(session.exec(select(CollectionPoint, District).join(District, District.id == CollectionPoint.district_id)
-                             .order_by(District.id, CollectionPoint.name, CollectionPoint.id)).all())
+def _visible(session: Session, actor: User, point_id: int) -> CollectionPoint:
+    scope.require(actor, "view", "blood")
+    point = session.exec(scope.blood.collection_points_query(session, actor)
+                         .where(CollectionPoint.id == point_id)).first()
+    if point is None:
+        raise NotFound(_l("collection point not found"))
+    return point
+
+
+def set_active(*, session: Session, actor: User, point_id: int, active: bool) -> CollectionPoint:
+    """Deactivate (``active`` false) or reactivate a point: a conditional update, so of two requests at once one
+    changes it and the other is a 409 ``illegal_transition``, as is deactivating a point already inactive."""
+    point = _visible(session, actor, point_id)
+    scope.require(actor, "manage", "blood_preparedness")
+    changed = session.execute(update(CollectionPoint).where(CollectionPoint.id == point.id,
+                                                            CollectionPoint.active.is_(not active))
+                              .values(active=active)).rowcount
+    if not changed:
+        raise Conflict(_l("the collection point is active already") if active
+                       else _l("the collection point is inactive already"), code="illegal_transition")
+    session.refresh(point)
+    action = "blood_collection_point.reactivate" if active else "blood_collection_point.deactivate"
+    trail.record(session, actor=actor, action=action, entity="blood_collection_point", entity_id=point.id,
+                 org_id=actor.org_id, before={"active": not active}, after={"active": active})
+    return point
+
+
+def points(*, session: Session, actor: User) -> list[tuple[CollectionPoint, District]]:
+    """Every point this reader may see with its district, active ones first, then by district and name."""
+    scope.require(actor, "view", "blood")
+    found = session.exec(scope.blood.collection_points_query(session, actor)
+                         .join(District, District.id == CollectionPoint.district_id)
+                         .order_by(CollectionPoint.active.desc(), District.id, CollectionPoint.name,
+                                   CollectionPoint.id)).all()
+    districts = {d.id: d for d in session.exec(select(District).where(
+        District.id.in_({point.district_id for point in found})))}
+    return [(point, districts[point.district_id]) for point in found]
+
+
+def points_page(*, session: Session, actor: User, active: bool | None = None, limit: int = 50,
+                cursor: str | None = None) -> tuple[list[CollectionPoint], str | None]:
+    """A page of the points, oldest first, active and inactive ones alike unless ``active`` says which."""
+    scope.require(actor, "view", "blood")
+    query = scope.blood.collection_points_query(session, actor)
+    if active is not None:
+        query = query.where(CollectionPoint.active.is_(active))
+    return paging.page(session, query, [CollectionPoint.id], limit=limit, cursor=cursor)
 
 
 def district_codes(session: Session) -> dict[int, str]:

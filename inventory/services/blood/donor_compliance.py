@@ -28,11 +28,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func
 from sqlmodel import Session, select
 
+from inventory import scope
 from inventory.core import settings
+from inventory.core.clock import business_today
+from inventory.core.errors import Invalid
 from inventory.core.vocab import BloodGroup, OrgKind
-from inventory.models import BloodDonor, District, DonorFiling, Organisation
+from inventory.models import BloodDonor, District, DonorFiling, Organisation, User
 from inventory.services.blood import collection_points, drills, supply
-from inventory.services.blood.donors import ECHELON_OF_AREA, team_districts
+from inventory.services.blood.donors import ECHELON_OF_AREA, FIRST_DAY, team_districts
 
 TEAMS, POINTS, DRILLS = "§六(一)", "§六(二)", "§六(七)2"
 ECHELON_MINIMUM = {1: 500, 2: 1500}
@@ -260,3 +263,14 @@ def evaluate(*, session: Session, as_of: date) -> Compliance:
     rules.append(main_city_points(sum(points.get(d.id, 0) for d in districts if echelon_of_id[d.id] == 1)))
     rules += [county_points(d, points.get(d.id, 0)) for d in districts if echelon_of_id[d.id] == 2]
     return Compliance(as_of=as_of, echelons=list(headcounts.values()), rules=rules)
+
+
+def for_reader(*, session: Session, actor: User, as_of: date | None = None) -> Compliance:
+    """The rules on ``as_of`` (default today) for a reader of the blood pages (403 for anyone else: the counts hold
+    no personal data, so they are read like the reports); a day before 2000 or after today is a 422."""
+    scope.require(actor, "view", "blood")
+    today = business_today()
+    as_of = as_of or today
+    if not FIRST_DAY <= as_of <= today:
+        raise Invalid.field("as_of", _l("a day from %(first)s to today", first=FIRST_DAY.isoformat()))
+    return evaluate(session=session, as_of=as_of)

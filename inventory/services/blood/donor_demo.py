@@ -44,16 +44,20 @@ def seed(session: Session, officer: User, *, today: date | None = None) -> int:
         return 0
     today = today or business_today()
     districts, rng = team_districts(session), random.Random(611)
-    donors, index, stale, now = [], 0, 0, utcnow()
+    donors, index, stale, now, phones = [], 0, 0, utcnow(), set()
     for code, size in TEAM_SIZES.items():
         for _ in range(size):
             name = rng.choice(FAMILY) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
-            phone = "1" + rng.choice("3589") + "".join(rng.choice("0123456789") for _ in range(9))
+            phone = ""
+            while not phone or phone in phones:  # one donor per phone, as the register requires
+                phone = "1" + rng.choice("3589") + "".join(rng.choice("0123456789") for _ in range(9))
+            phones.add(phone)
             old = code == STALE_IN and stale < 12
             stale += old
             confirmed = today - timedelta(days=400 + rng.randrange(200) if old else rng.randrange(300))
             unit = UNITS[index % (len(UNITS) - 1)] if index % 5 else UNITS[-1]
             donors.append({"name_token": donor_vault.encrypt(name), "phone_token": donor_vault.encrypt(phone),
+                           "phone_hash": donor_vault.phone_hash(phone),
                            "unit": unit, "district_id": districts[code].id, "abo_group": MIX_CYCLE[index % 25],
                            "rh": "neg" if index % 50 == 7 else "pos", "group_donor": index % 5 != 0,
                            "last_confirmed_on": confirmed, "created_by": officer.id, "created_at": now})

@@ -6,6 +6,11 @@ development area) is echelon 1, the eight counties and county-level cities echel
 neither is refused. Names and phones are stored encrypted (services/blood/donor_vault.py), listed masked, and shown
 in full only on the record page; audit events carry the record id and masked values only. Only the blood station's
 officer and health officers read or write the register; anyone else gets a 404 (scope/blood.py).
+
+One phone number, one donor: the encrypted phone cannot be compared, so each row keeps a keyed hash of the
+normalised number under a unique constraint. The constraint decides — two registrations of one number at once
+cannot both pass a look-up made first — and a second registration is a 409 ``duplicate_donor``; a CSV file is
+checked against the register and against itself first, so every such row is listed.
 """
 from __future__ import annotations
 
@@ -38,6 +43,8 @@ FIRST_DAY = date(2000, 1, 1)
 CSV_COLUMNS = ("name", "unit", "phone", "district", "group", "rh", "group_donor", "confirmed_on")
 YES, NO = {"1", "true", "yes", "y", "是"}, {"0", "false", "no", "n", "否"}
 MAX_ERROR_ROWS = 200
+#: phone hashes looked up per statement when a CSV file is checked against the register
+LOOKUP_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -140,13 +147,38 @@ def _masked(values: dict[str, Any]) -> dict[str, Any]:
             "group_donor": values["group_donor"], "last_confirmed_on": values["last_confirmed_on"].isoformat()}
 
 
-def _store(session: Session, actor: User, values: dict[str, Any], source: str) -> BloodDonor:
+def _registered(session: Session, hashes: list[str]) -> dict[str, int]:
+    """The donors already registered with these phone hashes: hash -> donor id."""
+    found: dict[str, int] = {}
+    for start in range(0, len(hashes), LOOKUP_CHUNK):
+        found.update((digest, donor_id) for donor_id, digest in session.exec(
+            select(BloodDonor.id, BloodDonor.phone_hash).where(BloodDonor.phone_hash.in_(hashes[start:start + LOOKUP_CHUNK]))))
+    return found
+
+
+def _duplicate(session: Session, digest: str, field: str, column: str = "") -> Conflict:
+    """The refusal of a second donor with a phone already registered (the look-up only names the first one)."""
+    first = _registered(session, [digest]).get(digest)
+    detail = (_l("already registered (donor %(id)s)", id=first) if first is not None
+              else _l("already registered"))
+    return Conflict(_l("a donor with this phone number is already registered"), code="duplicate_donor",
+                    fields={field: [_l("%(column)s: %(message)s", column=column, message=detail) if column else detail]})
+
+
+def _store(session: Session, actor: User, values: dict[str, Any], source: str, *, field: str = "phone",
+           column: str = "") -> BloodDonor:
+    digest = donor_vault.phone_hash(values["phone"])
     donor = BloodDonor(name_token=donor_vault.encrypt(values["name"]), phone_token=donor_vault.encrypt(values["phone"]),
-                       unit=values["unit"], district_id=values["district_id"], abo_group=values["abo_group"],
-                       rh=values["rh"], group_donor=values["group_donor"],
+                       phone_hash=digest, unit=values["unit"], district_id=values["district_id"],
+                       abo_group=values["abo_group"], rh=values["rh"], group_donor=values["group_donor"],
                        last_confirmed_on=values["last_confirmed_on"], created_by=actor.id)
-    session.add(donor)
-    session.flush()
+    try:
+        with session.begin_nested():  # the unique phone hash decides between two registrations at once
+            session.add(donor)
+    except exc.IntegrityError as error:
+        if "phone_hash" not in str(error.orig):
+            raise
+        raise _duplicate(session, digest, field, column) from None
     trail.record(session, actor=actor, action="blood_donor.register", entity="blood_donor", entity_id=donor.id,
                  org_id=actor.org_id, after={**_masked(values), "source": source})
     return donor
@@ -158,6 +190,20 @@ def register(*, session: Session, actor: User, given: DonorInput, today: date | 
     if problems:
         raise Invalid(_l("the donor was not registered"), fields=problems)
     return _store(session, actor, values, "form")
+
+
+def _same_phone_rows(session: Session, rows: dict[int, dict[str, Any]]) -> dict[str, list[Text]]:
+    """Rows of a file whose phone is registered already or given on an earlier row, by row number."""
+    digests = {number: donor_vault.phone_hash(values["phone"]) for number, values in rows.items()}
+    registered, first_row, problems = _registered(session, list(set(digests.values()))), {}, {}
+    for number, digest in digests.items():
+        if digest in registered:
+            problems[f"row {number}"] = [_l("phone: already registered (donor %(id)s)", id=registered[digest])]
+        elif digest in first_row:
+            problems[f"row {number}"] = [_l("phone: the same number as row %(row)s", row=first_row[digest])]
+        else:
+            first_row[digest] = number
+    return problems
 
 
 def import_csv(*, session: Session, actor: User, text: str, today: date | None = None) -> list[BloodDonor]:
@@ -177,7 +223,7 @@ def import_csv(*, session: Session, actor: User, text: str, today: date | None =
         raise Invalid(_l("the file was not imported"),
                       fields={"row 1": [_l("missing columns: %(columns)s", columns=", ".join(missing))]})
     at = {column: header.index(column) for column in CSV_COLUMNS if column in header}
-    districts, rows, problems = team_districts(session), [], {}
+    districts, rows, problems = team_districts(session), {}, {}
     for number, cells in enumerate(table[1:], start=2):
         if not any(cell.strip() for cell in cells):
             continue
@@ -187,20 +233,23 @@ def import_csv(*, session: Session, actor: User, text: str, today: date | None =
         if found:
             problems[f"row {number}"] = [_l("%(column)s: %(message)s", column=column, message=message)
                                          for column, messages in found.items() for message in messages]
-        rows.append(values)
+        rows[number] = values
     if not rows and not problems:
         problems["row 2"] = [_l("the file has no rows")]
+    if not problems:
+        problems = _same_phone_rows(session, rows)
     if problems:
         listed = dict(list(problems.items())[:MAX_ERROR_ROWS])
         if len(problems) > MAX_ERROR_ROWS:
             listed["more"] = [_l("%(count)s more rows with errors not listed", count=len(problems) - MAX_ERROR_ROWS)]
         raise Invalid(_l("the file was not imported"), fields=listed)
-    return [_store(session, actor, values, "csv") for values in rows]
+    return [_store(session, actor, values, "csv", field=f"row {number}", column="phone")
+            for number, values in rows.items()]
 
 
 def _visible(session: Session, actor: User, donor_id: int) -> BloodDonor:
     scope.blood.require_donor_keeper(session, actor)
-    donor = session.get(BloodDonor, donor_id)
+    donor = session.exec(scope.blood.donors_query(session, actor).where(BloodDonor.id == donor_id)).first()
     if donor is None:
         raise NotFound(_l("donor not found"))
     return donor
@@ -241,7 +290,7 @@ def donors_page(*, session: Session, actor: User, district: str | None = None, g
     """A page of the register, masked, oldest first; a district or group outside the vocabularies is a 422."""
     scope.blood.require_donor_keeper(session, actor)
     districts = team_districts(session)
-    query = select(BloodDonor)
+    query = scope.blood.donors_query(session, actor)
     if district:
         if district not in districts:
             raise Invalid.field("district", _l("one of %(codes)s", codes=", ".join(districts)))
@@ -285,5 +334,23 @@ def record_filing(*, session: Session, actor: User, year: int, filed_on: date, r
     return filing
 
 
-def filings(session: Session) -> list[DonorFiling]:
-    return list(session.exec(select(DonorFiling).order_by(DonorFiling.year.desc())))
+def filings(*, session: Session, actor: User) -> list[DonorFiling]:
+    """The register's filings, the latest year first; none for a reader who is not a keeper of the register."""
+    return list(session.exec(scope.blood.filings_query(session, actor).order_by(DonorFiling.year.desc())))
+
+
+def filings_page(*, session: Session, actor: User, limit: int = 50,
+                 cursor: str | None = None) -> tuple[list[DonorFiling], str | None]:
+    """A page of the filings, oldest first: the register's keepers only (404 for anyone else)."""
+    scope.blood.require_donor_keeper(session, actor)
+    return paging.page(session, scope.blood.filings_query(session, actor), [DonorFiling.id], limit=limit,
+                       cursor=cursor)
+
+
+def reencrypt_register(*, session: Session) -> int:
+    """Every donor's name and phone rewritten under the newest key (``flask donors rotate-key``), audited with the
+    count only; the phone hashes do not change. Returns the rows rewritten."""
+    rewritten = donor_vault.reencrypt(session)
+    trail.record(session, actor=None, action="blood_donor.reencrypt", entity="blood_donor", entity_id="*",
+                 after={"rows": rewritten})
+    return rewritten

@@ -15,6 +15,7 @@ from inventory import scope
 from inventory.core.clock import business_today
 from inventory.core.errors import Invalid, Text
 from inventory.models import DonationDrill, User
+from inventory.services import paging
 from inventory.services.audit import trail
 from inventory.services.blood.donors import FIRST_DAY
 
@@ -44,9 +45,19 @@ def record_drill(*, session: Session, actor: User, held_on: date, participants: 
     return drill
 
 
-def drills(session: Session) -> list[DonationDrill]:
-    """Every drill, the latest first."""
-    return list(session.exec(select(DonationDrill).order_by(DonationDrill.held_on.desc(), DonationDrill.id.desc())))
+def drills(*, session: Session, actor: User) -> list[DonationDrill]:
+    """Every drill this reader may see, the latest first."""
+    scope.require(actor, "view", "blood")
+    return list(session.exec(scope.blood.drills_query(session, actor)
+                             .order_by(DonationDrill.held_on.desc(), DonationDrill.id.desc())))
+
+
+def drills_page(*, session: Session, actor: User, limit: int = 50,
+                cursor: str | None = None) -> tuple[list[DonationDrill], str | None]:
+    """A page of the drills, oldest first."""
+    scope.require(actor, "view", "blood")
+    return paging.page(session, scope.blood.drills_query(session, actor), [DonationDrill.id], limit=limit,
+                       cursor=cursor)
 
 
 def held_in(session: Session, year: int) -> int:

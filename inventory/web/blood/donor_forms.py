@@ -62,6 +62,12 @@ class PointForm(FlaskForm):
     submit = SubmitField(_l("Add the point"))
 
 
+class PointStateForm(FlaskForm):
+    """Deactivating or reactivating a collection point: a button, with its CSRF token."""
+
+    submit = SubmitField()
+
+
 class DrillForm(FlaskForm):
     held_on = DateField(_l("Held on"), validators=[InputRequired()])
     participants = IntegerField(_l("Participants"), validators=[InputRequired(), NumberRange(min=0, max=1_000_000)])

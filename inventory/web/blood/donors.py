@@ -1,6 +1,6 @@
 """The emergency donor teams on the web (blood-supply plan §六(一), §六(二), §六(七)2; docs/blood.md, "Donor teams"):
 the register (masked), a volunteer's record (in full), registering and importing volunteers, the compliance page with
-the yearly filing, the collection points and the drills.
+the yearly filing, the collection points (added, deactivated, reactivated) and the drills.
 
 The register's pages answer 404 to anyone but the blood station's officer and health officers (scope/blood.py); the
 compliance, points and drills pages hold counts only and are read by every reader of the blood pages.
@@ -19,7 +19,7 @@ from inventory.core.vocab import BloodGroup, Rh
 from inventory.db import get_session
 from inventory.services.blood import collection_points, donor_compliance, donors, drills
 from inventory.web.blood.donor_forms import (
-    ConfirmForm, DonorFilterForm, DonorForm, DonorImportForm, DrillForm, FilingForm, PointForm,
+    ConfirmForm, DonorFilterForm, DonorForm, DonorImportForm, DrillForm, FilingForm, PointForm, PointStateForm,
 )
 from inventory.web.service_errors import mark_fields, show_refusal
 from inventory.web.stock.forms import ALL
@@ -132,11 +132,11 @@ def confirm(donor_id: int):
 def _compliance_page(filing_form: FilingForm | None = None, status: int = 200):
     session = get_session()
     today = business_today()
-    may_keep = scope.blood.may_see_donors(session, current_user)
     form = filing_form or FilingForm(formdata=None, year=today.year, filed_on=today)
-    return _render("blood/donors/compliance.html", compliance=donor_compliance.evaluate(session=session, as_of=today),
-                   districts=donors.team_districts(session), filings=donors.filings(session), filing_form=form,
-                   may_keep=may_keep), status
+    return _render("blood/donors/compliance.html",
+                   compliance=donor_compliance.for_reader(session=session, actor=current_user, as_of=today),
+                   districts=donors.team_districts(session), filings=donors.filings(session=session, actor=current_user),
+                   filing_form=form, may_keep=scope.blood.may_see_donors(session, current_user)), status
 
 
 @bp.get("/donor-compliance")
@@ -189,7 +189,37 @@ def points():
                 flash(_("The collection point is added."), "success")
                 return redirect(url_for(".points"))
     status = 422 if request.method == "POST" else 200
-    return _render("blood/donors/points.html", points=collection_points.points(session), form=form), status
+    return _render("blood/donors/points.html", points=collection_points.points(session=session, actor=current_user),
+                   form=form, state_form=PointStateForm() if may_manage else None), status
+
+
+def _set_point_active(point_id: int, active: bool):
+    session = get_session()
+    if PointStateForm().validate_on_submit():
+        try:
+            collection_points.set_active(session=session, actor=current_user, point_id=point_id, active=active)
+        except DomainError as error:
+            session.rollback()
+            if error.status in (403, 404):
+                raise
+            flash(error.message, "danger")
+        else:
+            session.commit()
+            flash(_("The collection point is reactivated.") if active
+                  else _("The collection point is deactivated: it stays listed but no longer counts."), "success")
+    return redirect(url_for(".points"))
+
+
+@bp.post("/collection-points/<int:point_id>/deactivate")
+@login_required
+def deactivate_point(point_id: int):
+    return _set_point_active(point_id, False)
+
+
+@bp.post("/collection-points/<int:point_id>/reactivate")
+@login_required
+def reactivate_point(point_id: int):
+    return _set_point_active(point_id, True)
 
 
 @bp.route("/drills", methods=["GET", "POST"])
@@ -213,4 +243,4 @@ def drill_list():
                 flash(_("The drill is recorded."), "success")
                 return redirect(url_for(".drill_list"))
     status = 422 if request.method == "POST" else 200
-    return _render("blood/donors/drills.html", drills=drills.drills(session), form=form), status
+    return _render("blood/donors/drills.html", drills=drills.drills(session=session, actor=current_user), form=form), status
