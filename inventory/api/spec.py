@@ -20,11 +20,19 @@ from inventory.api.schemas import ErrorBody
 from inventory.core.errors import Invalid
 
 
+def field_name(location: Iterable[int | str]) -> str:
+    """A schema error's location as the services name a field (``lines[0].quantity``, not ``lines.0.quantity``), so a
+    422 names the same field whichever of them found it (docs/api.md, "Errors")."""
+    name = ""
+    for part in location:
+        name += f"[{part}]" if isinstance(part, int) else f".{part}" if name else str(part)
+    return name or "body"
+
+
 def validation_fields(error: ValidationError) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
     for item in error.errors():
-        name = ".".join(str(part) for part in item["loc"]) or "body"
-        fields.setdefault(name, []).append(item["msg"])
+        fields.setdefault(field_name(item["loc"]), []).append(item["msg"])
     return fields
 
 

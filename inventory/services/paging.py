@@ -45,20 +45,24 @@ def decode(cursor: str, columns: Sequence[ColumnElement]) -> list[Any]:
         raise Invalid.field("cursor", _l("not a cursor this system issued")) from None
 
 
-def after(columns: Sequence[ColumnElement], values: Sequence[Any]) -> ColumnElement[bool]:
-    """Rows strictly after ``values``: a row-value comparison, which both databases answer with an index
-    range scan starting at the cursor (an OR of column comparisons makes PostgreSQL walk from the start)."""
-    if len(columns) == 1:
-        return columns[0] > values[0]
-    return tuple_(*columns) > tuple_(*values)
+def after(columns: Sequence[ColumnElement], values: Sequence[Any], *, descending: bool = False) -> ColumnElement[bool]:
+    """Rows strictly after ``values`` in the order (before them in value when ``descending``): a row-value
+    comparison, which both databases answer with an index range scan starting at the cursor (an OR of column
+    comparisons makes PostgreSQL walk from the start)."""
+    key = columns[0] if len(columns) == 1 else tuple_(*columns)
+    position = values[0] if len(columns) == 1 else tuple_(*values)
+    return key < position if descending else key > position
 
 
 def page(session: Session, query, columns: Sequence[ColumnElement], *, limit: int,
-         cursor: str | None = None) -> tuple[list[Any], str | None]:
-    """One page of ``query`` ordered by ``columns`` (the last one unique): its rows and the next cursor."""
+         cursor: str | None = None, descending: bool = False) -> tuple[list[Any], str | None]:
+    """One page of ``query`` ordered by ``columns`` (the last one unique): its rows and the next cursor. Ascending
+    unless ``descending`` (newest first, when the last column is the id); the API lists stay ascending
+    (docs/api.md, "Lists")."""
     if cursor:
-        query = query.where(after(columns, decode(cursor, columns)))
-    rows = list(session.exec(query.order_by(*columns).limit(limit + 1)))
+        query = query.where(after(columns, decode(cursor, columns), descending=descending))
+    order = [column.desc() for column in columns] if descending else list(columns)
+    rows = list(session.exec(query.order_by(*order).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, encode([getattr(rows[-1], c.key) for c in columns]) if more and rows else None

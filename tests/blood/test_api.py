@@ -66,12 +66,12 @@ def test_a_second_report_of_a_day_is_a_conflict_unless_it_corrects_with_an_audit
 
 
 @pytest.mark.parametrize("body, field", [
-    (report(D("2025-03-05"), line(on_hand=-1)), "lines.0.on_hand"),
-    (report(D("2025-03-05"), line(issued="-0.5")), "lines.0.issued"),
-    (report(D("2025-03-05"), line(group="C")), "lines.0.group"),
-    (report(D("2025-03-05"), line(rh="positive")), "lines.0.rh"),
-    (report(D("2025-03-05"), line(component="whole_blood")), "lines.0.component"),
-    (report(D("2025-03-05"), line(collected="1.2345")), "lines.0.collected"),
+    (report(D("2025-03-05"), line(on_hand=-1)), "lines[0].on_hand"),
+    (report(D("2025-03-05"), line(issued="-0.5")), "lines[0].issued"),
+    (report(D("2025-03-05"), line(group="C")), "lines[0].group"),
+    (report(D("2025-03-05"), line(rh="positive")), "lines[0].rh"),
+    (report(D("2025-03-05"), line(component="whole_blood")), "lines[0].component"),
+    (report(D("2025-03-05"), line(collected="1.2345")), "lines[0].collected"),
     ({"date": "2025-03-05", "lines": []}, "lines"),
     ({"date": "2025-02-30", "lines": [line()]}, "date"),
     (report(D("2025-03-05"), line(), line()), "lines[1]"),

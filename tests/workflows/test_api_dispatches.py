@@ -169,7 +169,7 @@ def test_bad_input_names_the_fields_and_writes_nothing(api, db):
     before = (count_rows(db, Dispatch), count_rows(db, DispatchLine))
     error = assert_error(api("officer").post("/dispatches", json=wheat_plan_json(
         trigger="flood", colour="red", lines=[{"material": "WHEAT", "quantity": "-1"}])), 422, "validation_error")
-    assert {"trigger", "colour", "lines.0.quantity"} <= set(error["fields"]), error
+    assert {"trigger", "colour", "lines[0].quantity"} <= set(error["fields"]), error
     error = assert_error(api("officer").post("/dispatches", json=wheat_plan_json(district="atlantis", lines=[
         {"material": "NOPE", "quantity": "1"}, {"material": "WHEAT", "quantity": "1", "unit_price": "0"},
         {"material": "WHEAT", "quantity": "2", "unit_price": "1.005"}])), 422, "validation_error")

@@ -12,8 +12,10 @@ from inventory.api.auth import current_user
 from inventory.api.blueprint import bp
 from inventory.api.idempotency import idempotent
 from inventory.api.plans.catalogue import DocumentDecision
-from inventory.api.plans.documents import DocumentDetail, DocumentOut, document_detail, documents_page, take_step
-from inventory.api.schemas import BODY, Blank, Out, PageQuery, PositiveQuantity, Quantity, StrictBody, errors, page_of
+from inventory.api.plans.documents import (
+    DocumentDetail, DocumentLineOut, DocumentOut, document_detail, documents_page, take_step,
+)
+from inventory.api.schemas import BODY, Blank, PageQuery, PositiveQuantity, StrictBody, errors, page_of
 from inventory.api.spec import path_enums, spec
 from inventory.api.stock.requests import person_actions
 from inventory.core.vocab import PlanStatus
@@ -53,14 +55,9 @@ class AnnualPlanIn(PlanEdit):
     year: Year
 
 
-class PlanLineOut(Out):
-    material_id: int
-    material: str = Field(description="material code")
-    unit: str
+class PlanLineOut(DocumentLineOut):
     enterprise_id: int | None
     enterprise: str | None = Field(description="enterprise code; null: city-wide")
-    target_quantity: Quantity
-    storage_months: int
 
 
 class PlanOut(DocumentOut):

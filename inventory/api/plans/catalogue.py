@@ -12,8 +12,10 @@ from pydantic import Field, StrictInt
 from inventory.api.auth import current_user
 from inventory.api.blueprint import bp
 from inventory.api.idempotency import idempotent
-from inventory.api.plans.documents import DocumentDetail, DocumentOut, document_detail, documents_page, take_step
-from inventory.api.schemas import BODY, Blank, Out, PageQuery, PositiveQuantity, Quantity, StrictBody, errors, page_of
+from inventory.api.plans.documents import (
+    DocumentDetail, DocumentLineOut, DocumentOut, document_detail, documents_page, take_step,
+)
+from inventory.api.schemas import BODY, Blank, PageQuery, PositiveQuantity, StrictBody, errors, page_of
 from inventory.api.spec import path_enums, spec
 from inventory.api.stock.requests import person_actions
 from inventory.core.vocab import PlanStatus
@@ -50,12 +52,7 @@ class DocumentDecision(StrictBody):
     note: str = Field(default="", max_length=500, description="required to reject")
 
 
-class CatalogueLineOut(Out):
-    material_id: int
-    material: str = Field(description="material code")
-    unit: str
-    target_quantity: Quantity
-    storage_months: int
+class CatalogueLineOut(DocumentLineOut):
     bureau_id: int
     bureau: str = Field(description="the responsible bureau's code")
 

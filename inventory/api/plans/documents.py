@@ -11,7 +11,7 @@ from pydantic import Field
 
 from inventory.api.auth import current_user
 from inventory.api.pagination import page
-from inventory.api.schemas import Out, PageQuery, Timestamp
+from inventory.api.schemas import Out, PageQuery, Quantity, Timestamp
 from inventory.api.workflows.dispatches import StepOut
 from inventory.core.errors import Invalid
 from inventory.core.vocab import PlanStatus, WorkflowAction
@@ -47,6 +47,17 @@ class DocumentOut(Out):
     rejected_by: int | None
     rejection_note: str
     superseded_at: Timestamp | None
+
+
+class DocumentLineOut(Out):
+    """What every line of a catalogue version or an annual plan says; each adds its organisation. Never named in a
+    response itself, so the OpenAPI components stay ``CatalogueLineOut`` and ``PlanLineOut``."""
+
+    material_id: int
+    material: str = Field(description="material code")
+    unit: str
+    target_quantity: Quantity
+    storage_months: int
 
 
 class DocumentDetail(Out):

@@ -1,92 +1,52 @@
-"""The few SQL expressions the scans need that SQLite and PostgreSQL spell differently."""
+"""The few SQL expressions the scans need that SQLite and PostgreSQL spell differently, each declared once with
+both spellings (``spelled``)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, Integer, literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeEngine
 
 
-class days_before(FunctionElement):
-    """``day - days`` as a date, ``days`` an integer column."""
-
-    type = Date()
-    inherit_cache = True
-
-
-@compiles(days_before, "postgresql")
-def _days_before_pg(element, compiler, **kw):
-    day, days = list(element.clauses)
-    return f"({compiler.process(day, **kw)} - {compiler.process(days, **kw)})"
+def _compiled(template: str) -> Callable[..., str]:
+    def compile_(element, compiler, **kw) -> str:
+        args = [compiler.process(clause, **kw) for clause in element.clauses]
+        return template.format(*args, args=", ".join(args))
+    return compile_
 
 
-@compiles(days_before, "sqlite")
-def _days_before_sqlite(element, compiler, **kw):
-    day, days = list(element.clauses)
-    return f"date({compiler.process(day, **kw)}, '-' || {compiler.process(days, **kw)} || ' days')"
+def spelled(name: str, result: TypeEngine, *, postgresql: str, sqlite: str, doc: str = "") -> type[FunctionElement]:
+    """A SQL function of ``result`` type written per database: in each template ``{0}``, ``{1}``… stand for the
+    compiled arguments and ``{args}`` for all of them, comma-separated."""
+    function = type(name, (FunctionElement,), {"type": result, "inherit_cache": True, "__doc__": doc})
+    compiles(function, "postgresql")(_compiled(postgresql))
+    compiles(function, "sqlite")(_compiled(sqlite))
+    return function
 
 
-class days_between(FunctionElement):
-    """Whole days from ``start`` to ``end`` (negative when ``end`` is earlier)."""
+days_before = spelled("days_before", Date(), doc="``day - days`` as a date, ``days`` an integer column.",
+                      postgresql="({0} - {1})", sqlite="date({0}, '-' || {1} || ' days')")
 
-    type = Integer()
-    inherit_cache = True
+days_between = spelled("days_between", Integer(),
+                       doc="Whole days from ``start`` to ``end`` (negative when ``end`` is earlier).",
+                       postgresql="({1} - {0})", sqlite="CAST(julianday({1}) - julianday({0}) AS INTEGER)")
 
+json_object = spelled("json_object", JSON(), doc="A JSON object built in SQL from alternating keys and values.",
+                      postgresql="json_build_object({args})", sqlite="json_object({args})")
 
-@compiles(days_between, "postgresql")
-def _days_between_pg(element, compiler, **kw):
-    start, end = list(element.clauses)
-    return f"({compiler.process(end, **kw)} - {compiler.process(start, **kw)})"
-
-
-@compiles(days_between, "sqlite")
-def _days_between_sqlite(element, compiler, **kw):
-    start, end = list(element.clauses)
-    return (f"CAST(julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)}) "
-            f"AS INTEGER)")
+json_has = spelled("json_has", Boolean(),
+                   doc="True when the JSON array holds the value (a subscription's filter list holds the alert's).",
+                   postgresql="(CAST({0} AS jsonb) @> to_jsonb({1}))",
+                   sqlite="EXISTS (SELECT 1 FROM json_each({0}) WHERE json_each.value = {1})")
 
 
-class json_object(FunctionElement):
-    """A JSON object built in SQL from alternating keys and values: an alert's payload."""
-
-    type = JSON()
-    inherit_cache = True
-
-
-@compiles(json_object, "postgresql")
-def _json_object_pg(element, compiler, **kw):
-    return f"json_build_object({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(json_object, "sqlite")
-def _json_object_sqlite(element, compiler, **kw):
-    return f"json_object({compiler.process(element.clauses, **kw)})"
-
-
-def payload(**fields: Any) -> json_object:
-    """``payload(lot_code=Lot.lot_code, …)``: keys are plain literals, values any column expression."""
+def payload(**fields: Any) -> FunctionElement:
+    """``payload(lot_code=Lot.lot_code, …)``: an alert's payload as a JSON object; keys are plain literals, values
+    any column expression."""
     args: list[Any] = []
     for key, value in fields.items():
         args += [literal_column(f"'{key}'"), value]
     return json_object(*args)
-
-
-class json_has(FunctionElement):
-    """True when the JSON array ``array`` holds ``value`` (a subscription's filter list holds the alert's)."""
-
-    type = Boolean()
-    inherit_cache = True
-
-
-@compiles(json_has, "postgresql")
-def _json_has_pg(element, compiler, **kw):
-    array, value = list(element.clauses)
-    return f"(CAST({compiler.process(array, **kw)} AS jsonb) @> to_jsonb({compiler.process(value, **kw)}))"
-
-
-@compiles(json_has, "sqlite")
-def _json_has_sqlite(element, compiler, **kw):
-    array, value = list(element.clauses)
-    return (f"EXISTS (SELECT 1 FROM json_each({compiler.process(array, **kw)}) "
-            f"WHERE json_each.value = {compiler.process(value, **kw)})")

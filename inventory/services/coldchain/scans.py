@@ -15,8 +15,6 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, Integer, Select, String, case, cast, exists, func, literal, or_, select, union_all
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
 
 from inventory.core import settings
@@ -24,25 +22,13 @@ from inventory.core.clock import utcnow
 from inventory.core.vocab import AlertSeverity
 from inventory.models import DailyCheck, Excursion, Facility, Lot, Material, Sensor
 from inventory.services.alerts.registry import Scan, register
-from inventory.services.alerts.sql import payload
+from inventory.services.alerts.sql import payload, spelled
 from inventory.services.coldchain import detection, holds
 
 
-class epoch_seconds(FunctionElement):
-    """A timestamp column as seconds since 1970 (UTC)."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(epoch_seconds, "postgresql")
-def _epoch_pg(element, compiler, **kw):
-    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS BIGINT)"
-
-
-@compiles(epoch_seconds, "sqlite")
-def _epoch_sqlite(element, compiler, **kw):
-    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+#: a timestamp column as seconds since 1970 (UTC)
+epoch_seconds = spelled("epoch_seconds", Integer(), postgresql="CAST(EXTRACT(EPOCH FROM {0}) AS BIGINT)",
+                        sqlite="CAST(strftime('%s', {0}) AS INTEGER)")
 
 
 def _bureau_of(facility_id_column, storage_class_column):

@@ -34,6 +34,11 @@ def state_of(session: Session, enterprise_id: int) -> Q:
     return Q(row.state) if row else Q.qualified
 
 
+def barred_ids():
+    """The ids of the suspended or revoked enterprises, as a subquery: they receive no new lots."""
+    return select(Qualification.enterprise_id).where(Qualification.state.in_([str(s) for s in Q.barred()]))
+
+
 def barred_among(session: Session, enterprise_ids) -> dict[int, Q]:
     """The suspended or revoked enterprises among ``enterprise_ids`` with their state (a list flags them)."""
     ids = set(enterprise_ids)

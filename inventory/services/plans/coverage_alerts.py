@@ -13,72 +13,27 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, Select, String, and_, case, cast, func, literal, null, select, union_all
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
 
 from inventory.core import settings
 from inventory.core.vocab import AlertSeverity
 from inventory.models import Material, Organisation
 from inventory.services.alerts.registry import Scan, register
-from inventory.services.alerts.sql import payload
+from inventory.services.alerts.sql import payload, spelled
 from inventory.services.plans import coverage
 
 PER_MILLE = 1000
 
 
-class quantity_text(FunctionElement):
-    """A quantity as a decimal string with three places ("770.000"): SQLite keeps thousandths (models/types.py)."""
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(quantity_text, "postgresql")
-def _quantity_text_pg(element, compiler, **kw):
-    return f"CAST(ROUND({compiler.process(element.clauses, **kw)}, 3) AS TEXT)"
-
-
-@compiles(quantity_text, "sqlite")
-def _quantity_text_sqlite(element, compiler, **kw):
-    return f"printf('%.3f', ({compiler.process(element.clauses, **kw)}) / 1000.0)"
-
-
-class ratio_text(FunctionElement):
-    """``part / whole`` as a decimal string with four places ("0.7700")."""
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(ratio_text, "postgresql")
-def _ratio_text_pg(element, compiler, **kw):
-    part, whole = list(element.clauses)
-    return f"CAST(ROUND({compiler.process(part, **kw)} / {compiler.process(whole, **kw)}, 4) AS TEXT)"
-
-
-@compiles(ratio_text, "sqlite")
-def _ratio_text_sqlite(element, compiler, **kw):
-    part, whole = list(element.clauses)
-    return f"printf('%.4f', ({compiler.process(part, **kw)}) * 1.0 / {compiler.process(whole, **kw)})"
-
-
-class reason_list(FunctionElement):
-    """The allowances of a group as one text, "kind:code" joined by commas, in order."""
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(reason_list, "postgresql")
-def _reason_list_pg(element, compiler, **kw):
-    reason = compiler.process(element.clauses, **kw)
-    return f"string_agg({reason}, ',' ORDER BY {reason})"
-
-
-@compiles(reason_list, "sqlite")
-def _reason_list_sqlite(element, compiler, **kw):
-    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
+#: a quantity as a decimal string with three places ("770.000"): SQLite keeps thousandths (models/types.py)
+quantity_text = spelled("quantity_text", String(), postgresql="CAST(ROUND({0}, 3) AS TEXT)",
+                        sqlite="printf('%.3f', ({0}) / 1000.0)")
+#: ``part / whole`` as a decimal string with four places ("0.7700")
+ratio_text = spelled("ratio_text", String(), postgresql="CAST(ROUND({0} / {1}, 4) AS TEXT)",
+                     sqlite="printf('%.4f', ({0}) * 1.0 / {1})")
+#: the allowances of a group as one text, "kind:code" joined by commas, in order
+reason_list = spelled("reason_list", String(), postgresql="string_agg({0}, ',' ORDER BY {0})",
+                      sqlite="group_concat({0}, ',')")
 
 
 def _severity(rows):

@@ -18,6 +18,7 @@ from inventory.core.vocab import PlanStatus as S
 from inventory.models import (
     AnnualPlan, CatalogueVersion, Material, Organisation, PlanSignature, TemporaryAddition, User,
 )
+from inventory.services.inspections import qualification
 from inventory.services.plans import additions, annual_plans, catalogue, varieties
 from inventory.services.plans.documents import DocumentFlow
 from inventory.services.stock.names import user_names
@@ -156,9 +157,16 @@ def addition_materials(session: Session, actor: User) -> list[Material]:
     return list(session.exec(query.order_by(Material.category, Material.code)))
 
 
-def enterprises(session: Session) -> list[Organisation]:
-    return list(session.exec(select(Organisation).where(Organisation.kind == OrgKind.enterprise)
-                             .order_by(Organisation.code)))
+def enterprises(session: Session, actor: User, *, active: bool = False,
+                receiving: bool = False) -> list[Organisation]:
+    """The storage enterprises a form offers the actor: of the organisations the actor may see (scope); ``active``:
+    not withdrawn; ``receiving``: active and neither suspended nor revoked, as a contract needs (§六(二))."""
+    query = scope.organisations_query(session, actor).where(Organisation.kind == OrgKind.enterprise)
+    if active or receiving:
+        query = query.where(Organisation.active)
+    if receiving:
+        query = query.where(Organisation.id.not_in(qualification.barred_ids()))
+    return list(session.exec(query.order_by(Organisation.code)))
 
 
 def list_names(session: Session, rows: list[Any]) -> tuple[dict[int, Material], dict[int, Organisation]]:

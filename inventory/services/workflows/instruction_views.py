@@ -124,4 +124,4 @@ def replenishment_view(*, session: Session, actor: User, replenishment_id: int) 
         if scope.can(actor, "issue", "instruction") and actor.org_id == material.bureau_id
         else 0,
         qualification=qualification.state_of(session, row.enterprise_id),
-        receivers=replenishments.receivers(session, material) if "confirm" in actions else [])
+        receivers=replenishments.receivers(session, actor, material) if "confirm" in actions else [])

@@ -33,12 +33,12 @@ from inventory.core.vocab import (
 )
 from inventory.core.vocab import ReplenishmentStatus, ViolationKind, WorkflowAction as A
 from inventory.models import (
-    Dispatch, DispatchAllocation, DispatchLine, Facility, Instruction, InstructionLot, Lot, Material, Movement,
+    Dispatch, DispatchAllocation, DispatchLine, Instruction, InstructionLot, Lot, Material, Movement,
     Organisation, Replenishment, User,
 )
 from inventory.scope.dispatch import PERMISSIONS
 from inventory.services.audit import trail
-from inventory.services.stock import holds, ledger, lots as stock_lots
+from inventory.services.stock import holds, ledger, lots as stock_lots, storage_fit
 from inventory.services.workflows import engine, replenishments, violations
 from inventory.services.workflows.dispatch_plan import Problems, fefo_take, positive_amount
 from inventory.services.workflows.registry import Flow, InboxEntry, Transition, register
@@ -213,7 +213,7 @@ def issue_instruction(*, session: Session, actor: User, given: InstructionInput)
     else:
         if given.lots:
             problems.add("lots", _l("a receive instruction names no lots: the stock is yet to arrive"))
-        if not _stores(session, enterprise.id, material):
+        if not storage_fit.enterprise_stores(session, enterprise.id, material):
             problems.add("enterprise", _l("the enterprise has no facility declared for this material's category "
                                           "and storage class"))
     replenishment = None
@@ -232,18 +232,6 @@ def issue_instruction(*, session: Session, actor: User, given: InstructionInput)
     engine.opened(session, flow=INSTRUCTION, row=row, actor=actor, note=row.reason)
     _audit_issue(session, actor, row, picks)
     return row
-
-
-def _stores(session: Session, enterprise_id: int, material: Material) -> bool:
-    """Whether one of the enterprise's active facilities may receive the material (category and storage class)."""
-    for facility in session.exec(select(Facility).where(Facility.enterprise_id == enterprise_id, Facility.active)):
-        try:
-            stock_lots.check_category(material, facility)
-            stock_lots.check_cold_chain(material, facility)
-        except Invalid:
-            continue
-        return True
-    return False
 
 
 def _dispatch_room(session: Session, actor: User, given: InstructionInput, material_id: int, quantity: Decimal,

@@ -25,15 +25,14 @@ from inventory.core.errors import Conflict, Forbidden, Invalid
 from inventory.core.quantities import quantity_text
 from inventory.core.vocab import InspectionResult, ReplenishmentStatus as S
 from inventory.core.vocab import WorkflowAction as A
-from inventory.core.vocab import OrgKind, QualificationState
+from inventory.core.vocab import OrgKind
 from inventory.models import (
-    Dispatch, DispatchRecovery, Facility, Instruction, Material, Organisation, Qualification, Replenishment, User,
+    Dispatch, DispatchRecovery, Instruction, Material, Organisation, Replenishment, User,
 )
 from inventory.scope.dispatch import PERMISSIONS
 from inventory.services.audit import trail
 from inventory.services.inspections import qualification
-from inventory.services.stock import ledger
-from inventory.services.stock import lots as stock_lots
+from inventory.services.stock import ledger, storage_fit
 from inventory.services.workflows import engine
 from inventory.services.workflows.dispatch_plan import Problems
 from inventory.services.workflows.registry import Flow, InboxEntry, Transition, register
@@ -117,29 +116,17 @@ def propose_for_scrap(session: Session, actor: User, *, enterprise_id: int, mate
     return row
 
 
-def _stores(material: Material, facility: Facility) -> bool:
-    try:
-        stock_lots.check_category(material, facility)
-        stock_lots.check_cold_chain(material, facility)
-    except Invalid:
-        return False
-    return True
+def receivers(session: Session, actor: User, material: Material) -> list[Organisation]:
+    """The enterprises a replenishment of the material may be confirmed to: of those the actor may see (scope),
+    active, neither suspended nor revoked, with an active facility that stores the material (storage_fit)."""
+    candidates = scope.organisations_query(session, actor).where(
+        Organisation.active, Organisation.kind == OrgKind.enterprise,
+        Organisation.id.not_in(qualification.barred_ids()))
+    ids = storage_fit.storing(session, material, candidates.with_only_columns(Organisation.id))
+    return list(session.exec(candidates.where(Organisation.id.in_(ids)).order_by(Organisation.code))) if ids else []
 
 
-def receivers(session: Session, material: Material) -> list[Organisation]:
-    """The enterprises a replenishment of the material may be confirmed to: active, neither suspended nor revoked,
-    with an active facility that stores the material (category and storage class)."""
-    barred = select(Qualification.enterprise_id).where(
-        Qualification.state.in_([str(s) for s in QualificationState.barred()]))
-    facilities = session.exec(select(Facility).join(Organisation, Organisation.id == Facility.enterprise_id).where(
-        Facility.active, Organisation.active, Organisation.kind == OrgKind.enterprise,
-        Facility.enterprise_id.not_in(barred)))
-    ids = {facility.enterprise_id for facility in facilities if _stores(material, facility)}
-    return list(session.exec(select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.code))) \
-        if ids else []
-
-
-def _receiver(session: Session, row: Replenishment, code: str, problems: Problems) -> int | None:
+def _receiver(session: Session, actor: User, row: Replenishment, code: str, problems: Problems) -> int | None:
     """The enterprise chosen to receive instead of the proposed one, checked; None to keep the proposed one."""
     code = code.strip()
     if not code:
@@ -151,7 +138,7 @@ def _receiver(session: Session, row: Replenishment, code: str, problems: Problem
     if org.id == row.enterprise_id:
         return None
     qualification.check_may_receive(session, org.id)
-    if org.id not in {o.id for o in receivers(session, session.get(Material, row.material_id))}:
+    if org.id not in {o.id for o in receivers(session, actor, session.get(Material, row.material_id))}:
         problems.add("enterprise", _l("%(enterprise)s has no facility that may store this material",
                                       enterprise=org.name))
         return None
@@ -167,7 +154,7 @@ def confirm(*, session: Session, actor: User, replenishment_id: int, quantity: D
     engine.check(session, actor, REPLENISHMENT, row, A.confirm)
     problems = Problems()
     values: dict[str, object] = {}
-    chosen = _receiver(session, row, enterprise or "", problems)
+    chosen = _receiver(session, actor, row, enterprise or "", problems)
     if chosen is not None:
         values["enterprise_id"] = chosen
     if quantity not in (None, ""):

@@ -25,6 +25,7 @@ from inventory.services.blood import clocks, emergency_views, levels, responses,
 from inventory.web.blood.forms import (
     AssessForm, DeclareForm, NoteForm, NoticeForm, ReviewForm, TerminateForm, TickForm, UnitForm,
 )
+from inventory.web.form_steps import posted
 from inventory.web.service_errors import show_refusal
 
 bp = Blueprint("blood_emergencies", __name__, url_prefix="/blood/emergencies")
@@ -94,116 +95,78 @@ def show(emergency_id: int):
     return _page(emergency_id)
 
 
-def _done(emergency_id: int, message: str):
-    get_session().commit()
-    flash(message, "success")
-    return redirect(url_for(".show", emergency_id=emergency_id))
+def _posted(emergency_id: int, slot: str, form, take, done: str):
+    """A form of the emergency's page (``slot``: its argument of ``_page``): taken and back to the page, or the page
+    again with the form's messages (422)."""
+    return posted(form, take, done=done, shown=url_for(".show", emergency_id=emergency_id),
+                  again=lambda: _page(emergency_id, **{slot: form}, status=422))
 
 
 @bp.post("/<int:emergency_id>/confirm")
 @login_required
 def confirm(emergency_id: int):
     form = NoteForm()
-    if form.validate_on_submit():
-        try:
-            levels.confirm(session=get_session(), actor=current_user, emergency_id=emergency_id,
-                           note=form.note.data or "")
-        except DomainError as error:
-            show_refusal(form, error)
-        else:
-            return _done(emergency_id, _("The level is confirmed: the warning is published."))
-    return _page(emergency_id, confirm=form, status=422)
+    return _posted(emergency_id, "confirm", form, lambda: levels.confirm(
+        session=get_session(), actor=current_user, emergency_id=emergency_id, note=form.note.data or ""),
+        _("The level is confirmed: the warning is published."))
 
 
 @bp.post("/<int:emergency_id>/notices")
 @login_required
 def notice(emergency_id: int):
     form = NoticeForm()
-    if form.validate_on_submit():
+
+    def take():
         when: datetime | None = form.reported_at.data
-        try:
-            clocks.record_notice(session=get_session(), actor=current_user, emergency_id=emergency_id,
-                                 recipient=form.recipient.data, channel=form.channel.data,
-                                 reported_at=when.replace(tzinfo=BUSINESS_TZ) if when else None,
-                                 note=form.note.data or "", now=clock.utcnow())
-        except DomainError as error:
-            show_refusal(form, error)
-        else:
-            return _done(emergency_id, _("The report is recorded."))
-    return _page(emergency_id, notice=form, status=422)
+        clocks.record_notice(session=get_session(), actor=current_user, emergency_id=emergency_id,
+                             recipient=form.recipient.data, channel=form.channel.data,
+                             reported_at=when.replace(tzinfo=BUSINESS_TZ) if when else None,
+                             note=form.note.data or "", now=clock.utcnow())
+    return _posted(emergency_id, "notice", form, take, _("The report is recorded."))
 
 
 @bp.post("/<int:emergency_id>/responses")
 @login_required
 def tick(emergency_id: int):
     form = TickForm()
-    if form.validate_on_submit():
-        try:
-            responses.tick(session=get_session(), actor=current_user, emergency_id=emergency_id,
-                           measure=form.measure.data, note=form.note.data or "")
-        except DomainError as error:
-            show_refusal(form, error)
-        else:
-            return _done(emergency_id, _("The measure is recorded as done."))
-    return _page(emergency_id, tick=form, status=422)
+    return _posted(emergency_id, "tick", form, lambda: responses.tick(
+        session=get_session(), actor=current_user, emergency_id=emergency_id, measure=form.measure.data,
+        note=form.note.data or ""), _("The measure is recorded as done."))
 
 
 @bp.post("/<int:emergency_id>/units")
 @login_required
 def unit(emergency_id: int):
     form = UnitForm()
-    if form.validate_on_submit():
-        try:
-            responses.add_unit(session=get_session(), actor=current_user, emergency_id=emergency_id,
-                               name=form.name.data, kind=form.kind.data, designated_by=form.designated_by.data,
-                               document=form.document.data or "", note=form.note.data or "")
-        except DomainError as error:
-            show_refusal(form, error)
-        else:
-            return _done(emergency_id, _("The temporary blood-handling unit is recorded."))
-    return _page(emergency_id, unit=form, status=422)
+    return _posted(emergency_id, "unit", form, lambda: responses.add_unit(
+        session=get_session(), actor=current_user, emergency_id=emergency_id, name=form.name.data,
+        kind=form.kind.data, designated_by=form.designated_by.data, document=form.document.data or "",
+        note=form.note.data or ""), _("The temporary blood-handling unit is recorded."))
 
 
 @bp.post("/<int:emergency_id>/assess")
 @login_required
 def assess(emergency_id: int):
     form = AssessForm()
-    if form.validate_on_submit():
-        try:
-            termination.assess(session=get_session(), actor=current_user, emergency_id=emergency_id,
-                               assessment=form.assessment.data)
-        except DomainError as error:
-            show_refusal(form, error)
-        else:
-            return _done(emergency_id, _("The expert group's assessment is recorded."))
-    return _page(emergency_id, assess=form, status=422)
+    return _posted(emergency_id, "assess", form, lambda: termination.assess(
+        session=get_session(), actor=current_user, emergency_id=emergency_id, assessment=form.assessment.data),
+        _("The expert group's assessment is recorded."))
 
 
 @bp.post("/<int:emergency_id>/terminate")
 @login_required
 def terminate(emergency_id: int):
     form = TerminateForm()
-    if form.validate_on_submit():
-        try:
-            termination.terminate(session=get_session(), actor=current_user, emergency_id=emergency_id,
-                                  authority=form.authority.data, document=form.document.data or "")
-        except DomainError as error:
-            show_refusal(form, error)
-        else:
-            return _done(emergency_id, _("The response is terminated: record the post-event review to close it."))
-    return _page(emergency_id, end=form, status=422)
+    return _posted(emergency_id, "end", form, lambda: termination.terminate(
+        session=get_session(), actor=current_user, emergency_id=emergency_id, authority=form.authority.data,
+        document=form.document.data or ""),
+        _("The response is terminated: record the post-event review to close it."))
 
 
 @bp.post("/<int:emergency_id>/review")
 @login_required
 def review(emergency_id: int):
     form = ReviewForm()
-    if form.validate_on_submit():
-        try:
-            termination.review(session=get_session(), actor=current_user, emergency_id=emergency_id,
-                               text=form.review.data)
-        except DomainError as error:
-            show_refusal(form, error)
-        else:
-            return _done(emergency_id, _("The review is recorded: the emergency is closed."))
-    return _page(emergency_id, review=form, status=422)
+    return _posted(emergency_id, "review", form, lambda: termination.review(
+        session=get_session(), actor=current_user, emergency_id=emergency_id, text=form.review.data),
+        _("The review is recorded: the emergency is closed."))

@@ -30,6 +30,7 @@ from inventory.web.inspections.forms import (
     AnswerForm, CloseForm, InspectionFilterForm, InterviewForm, JudgeForm, PhotoForm, ProposalForm,
     SanctionDecisionForm, record_form_class,
 )
+from inventory.web.form_steps import posted
 from inventory.web.service_errors import mark_fields, show_refusal
 
 bp = Blueprint("inspections", __name__, url_prefix="/inspections")
@@ -174,58 +175,42 @@ def show(inspection_id: int):
     return _page(inspection_id)
 
 
-def _done(inspection_id: int, message: str):
-    get_session().commit()
-    flash(message, "success")
-    return redirect(url_for(".show", inspection_id=inspection_id))
+def _posted(inspection_id: int, slot: str, form, take, done: str, *, ready: bool = True, **where):
+    """A form of the inspection's page (``slot``: its key in ``_page``'s forms): taken and back to the page, or the
+    page again with the form's messages (422); ``where``: the finding or sanction the form was posted for."""
+    return posted(form, take, done=done, shown=url_for(".show", inspection_id=inspection_id), ready=ready,
+                  again=lambda: _page(inspection_id, forms={slot: form, **where}, status=422))
 
 
 @bp.post("/<int:inspection_id>/findings/<int:finding_id>/answer")
 @login_required
 def answer(inspection_id: int, finding_id: int):
     form = AnswerForm(prefix="answer")
-    if form.validate_on_submit():
-        try:
-            inspections.answer_finding(session=get_session(), actor=current_user, finding_id=finding_id,
-                                       corrective_action=form.corrective_action.data or "",
-                                       corrective_due_on=form.corrective_due_on.data)
-        except DomainError as error:
-            show_refusal(form, error)
-        else:
-            return _done(inspection_id, _("Your answer is sent to the inspecting bureau."))
-    return _page(inspection_id, forms={"answer": form, "finding_id": finding_id}, status=422)
+    return _posted(inspection_id, "answer", form, lambda: inspections.answer_finding(
+        session=get_session(), actor=current_user, finding_id=finding_id,
+        corrective_action=form.corrective_action.data or "", corrective_due_on=form.corrective_due_on.data),
+        _("Your answer is sent to the inspecting bureau."), finding_id=finding_id)
 
 
 @bp.post("/<int:inspection_id>/findings/<int:finding_id>/judge")
 @login_required
 def judge(inspection_id: int, finding_id: int):
     form = JudgeForm(prefix="judge")
-    if form.validate_on_submit() and form.close.data != form.send_back.data:
-        action = WorkflowAction.close if form.close.data else WorkflowAction.send_back
-        try:
-            inspections.judge_finding(session=get_session(), actor=current_user, finding_id=finding_id,
-                                      action=action, note=form.note.data or "")
-        except DomainError as error:
-            show_refusal(form, error)
-        else:
-            return _done(inspection_id, _("The finding is closed.") if action == WorkflowAction.close
-                         else _("The answer is sent back to the enterprise."))
-    return _page(inspection_id, forms={"judge": form, "finding_id": finding_id}, status=422)
+    action = WorkflowAction.close if form.close.data else WorkflowAction.send_back
+    return _posted(inspection_id, "judge", form, lambda: inspections.judge_finding(
+        session=get_session(), actor=current_user, finding_id=finding_id, action=action, note=form.note.data or ""),
+        _("The finding is closed.") if action == WorkflowAction.close
+        else _("The answer is sent back to the enterprise."),
+        ready=form.close.data != form.send_back.data, finding_id=finding_id)
 
 
 @bp.post("/<int:inspection_id>/close")
 @login_required
 def close(inspection_id: int):
     form = CloseForm(prefix="close")
-    if form.validate_on_submit():
-        try:
-            inspections.close_inspection(session=get_session(), actor=current_user, inspection_id=inspection_id,
-                                         note=form.note.data or "")
-        except DomainError as error:
-            show_refusal(form, error)
-        else:
-            return _done(inspection_id, _("The inspection is closed."))
-    return _page(inspection_id, forms={"close": form}, status=422)
+    return _posted(inspection_id, "close", form, lambda: inspections.close_inspection(
+        session=get_session(), actor=current_user, inspection_id=inspection_id, note=form.note.data or ""),
+        _("The inspection is closed."))
 
 
 @bp.post("/<int:inspection_id>/photos")
@@ -233,18 +218,18 @@ def close(inspection_id: int):
 def add_photos(inspection_id: int):
     form = PhotoForm(prefix="photo")
     uploads = [u for u in (form.photos.data or []) if getattr(u, "filename", "")]
-    if form.validate_on_submit() and uploads:
-        try:
-            for upload in uploads:
-                files.add_photo(session=get_session(), actor=current_user, inspection_id=inspection_id,
-                                filename=upload.filename, content=upload.read(), caption=form.caption.data or "")
-        except DomainError as error:
-            show_refusal(form, error)
-        else:
-            return _done(inspection_id, _("Photos added."))
-    elif not uploads:
-        form.photos.errors = [_("choose a file")]
-    return _page(inspection_id, forms={"photo": form}, status=422)
+
+    def take():
+        for upload in uploads:
+            files.add_photo(session=get_session(), actor=current_user, inspection_id=inspection_id,
+                            filename=upload.filename, content=upload.read(), caption=form.caption.data or "")
+
+    def again():
+        if not uploads:
+            form.photos.errors = [_("choose a file")]
+        return _page(inspection_id, forms={"photo": form}, status=422)
+    return posted(form, take, done=_("Photos added."), shown=url_for(".show", inspection_id=inspection_id),
+                  ready=bool(uploads), again=again)
 
 
 @bp.get("/<int:inspection_id>/photos/<int:photo_id>")
@@ -263,30 +248,19 @@ def photo(inspection_id: int, photo_id: int):
 @login_required
 def interview(inspection_id: int):
     form = InterviewForm(prefix="interview")
-    if form.validate_on_submit():
-        try:
-            sanctions.record_interview(session=get_session(), actor=current_user, inspection_id=inspection_id,
-                                       held_on=form.held_on.data, minutes=form.minutes.data or "")
-        except DomainError as error:
-            show_refusal(form, error)
-        else:
-            return _done(inspection_id, _("The interview is recorded."))
-    return _page(inspection_id, forms={"interview": form}, status=422)
+    return _posted(inspection_id, "interview", form, lambda: sanctions.record_interview(
+        session=get_session(), actor=current_user, inspection_id=inspection_id, held_on=form.held_on.data,
+        minutes=form.minutes.data or ""), _("The interview is recorded."))
 
 
 @bp.post("/<int:inspection_id>/sanctions")
 @login_required
 def propose(inspection_id: int):
     form = ProposalForm(prefix="proposal")
-    if form.validate_on_submit():
-        try:
-            sanctions.propose(session=get_session(), actor=current_user, inspection_id=inspection_id,
-                              kind=form.kind.data, decided_on=form.decided_on.data, minutes=form.minutes.data or "")
-        except DomainError as error:
-            show_refusal(form, error)
-        else:
-            return _done(inspection_id, _("The proposal waits for the bureau's approver."))
-    return _page(inspection_id, forms={"proposal": form}, status=422)
+    return _posted(inspection_id, "proposal", form, lambda: sanctions.propose(
+        session=get_session(), actor=current_user, inspection_id=inspection_id, kind=form.kind.data,
+        decided_on=form.decided_on.data, minutes=form.minutes.data or ""),
+        _("The proposal waits for the bureau's approver."))
 
 
 @bp.post("/<int:inspection_id>/sanctions/<int:sanction_id>/decide")
@@ -294,12 +268,6 @@ def propose(inspection_id: int):
 def decide(inspection_id: int, sanction_id: int):
     form = SanctionDecisionForm(prefix="decision")
     pressed = [name for name in ("approve", "reject", "withdraw") if form[name].data]
-    if form.validate_on_submit() and len(pressed) == 1:
-        try:
-            sanctions.decide(session=get_session(), actor=current_user, sanction_id=sanction_id, action=pressed[0],
-                             note=form.note.data or "")
-        except DomainError as error:
-            show_refusal(form, error)
-        else:
-            return _done(inspection_id, _("The decision is recorded."))
-    return _page(inspection_id, forms={"decision": form, "sanction_id": sanction_id}, status=422)
+    return _posted(inspection_id, "decision", form, lambda: sanctions.decide(
+        session=get_session(), actor=current_user, sanction_id=sanction_id, action=pressed[0],
+        note=form.note.data or ""), _("The decision is recorded."), ready=len(pressed) == 1, sanction_id=sanction_id)

@@ -58,7 +58,7 @@ def create():
     session = get_session()
     form = AdditionForm()
     form.material.choices = material_choices(plan_views.addition_materials(session, current_user), material_name)
-    form.enterprise.choices = enterprise_choices(plan_views.enterprises(session))
+    form.enterprise.choices = enterprise_choices(plan_views.enterprises(session, current_user))
     if form.validate_on_submit():
         try:
             made = additions.draft_addition(session=session, actor=current_user, given=form.given())

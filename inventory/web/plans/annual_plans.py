@@ -50,7 +50,7 @@ def _form(view: plan_views.DocumentView | None) -> PlanForm:
         form.pad()
     listed_codes = [line.material.code for line in view.lines] if view else []
     form.set_choices(material_choices(plan_views.plan_materials(session, listed_codes), material_name),
-                     enterprise_choices(plan_views.enterprises(session)))
+                     enterprise_choices(plan_views.enterprises(session, current_user)))
     if view:
         del form.year  # a version keeps its year
     return form

@@ -7,14 +7,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlmodel import select
-
 from inventory import scope
 from inventory.core.errors import DomainError
-from inventory.core.vocab import ContractStatus, OrgKind
+from inventory.core.vocab import ContractStatus
 from inventory.db import get_session
 from inventory.models import Organisation, StorageContract
-from inventory.services.plans import contract_views, contracts
+from inventory.services.plans import contract_views, contracts, plan_views
 from inventory.services.workflows.dispatch_views import rows_by_id
 from inventory.web.plans.contract_forms import ContractFilterForm, ContractForm, ContractStepForm
 from inventory.web.plans.pages import listed
@@ -53,10 +51,12 @@ def index():
                    may_draft=scope.can(current_user, "draft", "contract"))
 
 
-def _form(form: ContractForm) -> ContractForm:
-    enterprises = get_session().exec(select(Organisation).where(Organisation.kind == OrgKind.enterprise,
-                                                                Organisation.active)
-                                     .order_by(Organisation.code)).all()
+def _form(form: ContractForm, kept: Organisation | None = None) -> ContractForm:
+    """The enterprises the reader may contract with (none suspended or revoked), and an edited draft's own, so that
+    saving it never changes its enterprise unseen (the service checks its qualification again: 409)."""
+    enterprises = plan_views.enterprises(get_session(), current_user, receiving=True)
+    if kept is not None and kept.id not in {o.id for o in enterprises}:
+        enterprises.append(kept)
     form.enterprise.choices = [(o.code, f"{o.code} · {o.name}") for o in enterprises]
     return form
 
@@ -99,7 +99,7 @@ def edit(contract_id: int):
     view = contract_views.contract_view(session=get_session(), actor=current_user, contract_id=contract_id)
     if not view.may_edit:
         abort(403)
-    form = _form(ContractForm(obj=view.contract) if request.method == "GET" else ContractForm())
+    form = _form(ContractForm(obj=view.contract) if request.method == "GET" else ContractForm(), view.enterprise)
     if request.method == "GET":
         form.enterprise.data = view.enterprise.code
         form.rotation_floor_share.data = "" if view.contract.rotation_floor_share is None \

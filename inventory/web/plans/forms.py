@@ -5,8 +5,6 @@ errors name its place among the lines given, which ``place_line_errors`` turns b
 (blank rows are not given)."""
 from __future__ import annotations
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, FieldList, Form, FormField, IntegerField, SelectField, StringField, SubmitField, \
@@ -18,12 +16,12 @@ from inventory.core.vocab import AdditionStatus, PlanStatus
 from inventory.models import Material, Organisation
 from inventory.services.plans import annual_plans, catalogue, documents
 from inventory.services.plans.additions import AdditionInput
+from inventory.web import service_errors
 from inventory.web.stock.forms import ALL
 
 #: blank rows offered below a draft's lines; the "add a row" button adds more
 BLANK_ROWS = 3
 MAX_ROWS = 500
-_LINE_FIELD = re.compile(r"^lines\[(\d+)\]\.(\w+)$")
 LABELS = {"material": _l("Material"), "target_quantity": _l("Target quantity"),
           "storage_months": _l("Storage period (months)"), "enterprise": _l("Enterprise"), "lines": _l("Lines"),
           "title": _l("Title"), "note": _l("Note"), "review_due_on": _l("Review date"), "year": _l("Year")}
@@ -31,15 +29,7 @@ LABELS = {"material": _l("Material"), "target_quantity": _l("Target quantity"),
 
 def labelled(fields: dict[str, list[str]]) -> dict[str, list[str]]:
     """The services' field names as the reader knows them: "Line 2: Target quantity" for ``lines[1].…``."""
-    named: dict[str, list[str]] = {}
-    for name, messages in fields.items():
-        found = _LINE_FIELD.match(name)
-        if found and found[2] in LABELS:
-            label = _l("Line %(number)s: %(field)s", number=int(found[1]) + 1, field=LABELS[found[2]])
-        else:
-            label = LABELS.get(name, name)
-        named[str(label)] = messages
-    return named
+    return service_errors.labelled(fields, LABELS)
 
 
 def material_choices(materials: list[Material], name_of) -> list[SelectChoice]:
@@ -94,16 +84,7 @@ class _LinesForm(FlaskForm):
 
     def place_line_errors(self, fields: dict[str, list[str]]) -> dict[str, list[str]]:
         """Put ``lines[i].name`` messages on the field of the i-th row given; return the other fields' messages."""
-        rows = self.given_rows()
-        left: dict[str, list[str]] = {}
-        for name, messages in fields.items():
-            found = _LINE_FIELD.match(name)
-            if found and int(found[1]) < len(rows) and found[2] in rows[int(found[1])]:
-                field = rows[int(found[1])][found[2]]
-                field.errors = [*field.errors, *messages]
-            else:
-                left[name] = messages
-        return left
+        return service_errors.on_line_rows(self.given_rows(), fields)
 
 
 class CatalogueForm(_LinesForm):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash, redirect, render_template, request
+from flask import render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -14,6 +14,7 @@ from inventory.core.vocab import AdditionStatus, PlanStatus
 from inventory.core.vocab import WorkflowAction as A
 from inventory.db import get_session
 from inventory.services import paging
+from inventory.web.form_steps import posted
 from inventory.web.plans.forms import labelled
 from inventory.web.service_errors import mark_fields, show_refusal
 from inventory.web.workflows.rotation_forms import StepForm
@@ -35,13 +36,14 @@ def done(action: str) -> str:
 
 
 def listed(form, query: Callable[[], Any], model: type) -> tuple[list, dict | None]:
-    """A keyset page of ``query()``, asked only once the filter is valid, and the next page's arguments; a bad page
-    size or page link is marked on its field and lists nothing."""
+    """A keyset page of ``query()``, newest first (people look for the latest version, contract or addition), asked
+    only once the filter is valid, and the next page's arguments; a bad page size or page link is marked on its
+    field and lists nothing."""
     if not form.validate():
         return [], None
     try:
         rows, cursor = paging.page(get_session(), query(), [model.id], limit=form.limit.data or PAGE_SIZE,
-                                   cursor=form.cursor.data or None)
+                                   cursor=form.cursor.data or None, descending=True)
     except DomainError as error:
         mark_fields(form, error)
         return [], None
@@ -52,16 +54,8 @@ def stepped(take: Callable[[str, str], Any], shown: str, again: Callable[..., An
     """A step posted from a page: ``take(action, note)``, committed and flashed, then back to ``shown``; refused,
     the page ``again`` with the form's messages and nothing written."""
     form = StepForm()
-    if form.validate_on_submit():
-        try:
-            take(form.action.data, form.note.data or "")
-        except DomainError as error:
-            show_refusal(form, error)
-        else:
-            get_session().commit()
-            flash(done(form.action.data), "success")
-            return redirect(shown)
-    return again(step=form, status=422)
+    return posted(form, lambda: take(form.action.data, form.note.data or ""), done=done(form.action.data),
+                  shown=shown, again=lambda: again(step=form, status=422))
 
 
 def refuse_lines(form, error: DomainError) -> None:

@@ -6,16 +6,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlmodel import select
-
 from inventory import scope
 from inventory.core.errors import DomainError
 from inventory.core.vocab import (
-    ContractStatus, EvaluationStatus, OrgKind, QualificationState, SanctionKind, SanctionStatus, SelectionMethod,
+    ContractStatus, EvaluationStatus, QualificationState, SanctionKind, SanctionStatus, SelectionMethod,
 )
 from inventory.db import get_session
 from inventory.models import Organisation
-from inventory.services.plans import qualification_views, selections
+from inventory.services.plans import plan_views, qualification_views, selections
 from inventory.web.plans.contract_forms import SelectionForm
 from inventory.web.service_errors import show_refusal
 
@@ -55,9 +53,8 @@ def new_selection():
         abort(403)
     session = get_session()
     form = SelectionForm()
-    form.enterprise.choices = [(o.code, f"{o.code} · {o.name}") for o in session.exec(
-        select(Organisation).where(Organisation.kind == OrgKind.enterprise, Organisation.active)
-        .order_by(Organisation.code))]
+    form.enterprise.choices = [(o.code, f"{o.code} · {o.name}")
+                               for o in plan_views.enterprises(session, current_user, active=True)]
     if request.method == "GET" and request.args.get("enterprise"):
         form.enterprise.data = request.args["enterprise"]
     if form.validate_on_submit():

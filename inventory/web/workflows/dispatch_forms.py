@@ -6,8 +6,6 @@ turns back into the row of the form (blank rows are not given). The forms check 
 """
 from __future__ import annotations
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -21,11 +19,11 @@ from inventory.core.vocab import DispatchStatus, InspectionResult
 from inventory.models import Material
 from inventory.services.workflows.dispatch_plan import LENGTHS, LineInput, PlanInput
 from inventory.services.workflows.dispatch_views import DispatchView
+from inventory.web import service_errors
 from inventory.web.stock.forms import ALL
 
 #: line rows on the plan form; a plan of more materials is rare and may be drafted in the API
 LINE_ROWS = 5
-_LINE_FIELD = re.compile(r"^lines\[(\d+)\]\.(\w+)$")
 #: the plan's fields and its lines' fields, by the names the services use
 LABELS = {
     "trigger": _l("Trigger"), "trigger_description": _l("Description of the event"), "recipients": _l("Recipients"),
@@ -39,15 +37,7 @@ LABELS = {
 
 def labelled(fields: dict[str, list[str]]) -> dict[str, list[str]]:
     """The services' field names as the reader knows them: "Line 1: Unit price (yuan)" for ``lines[0].unit_price``."""
-    named: dict[str, list[str]] = {}
-    for name, messages in fields.items():
-        found = _LINE_FIELD.match(name)
-        if found and found[2] in LABELS:
-            label = _l("Line %(number)s: %(field)s", number=int(found[1]) + 1, field=LABELS[found[2]])
-        else:
-            label = LABELS.get(name, name)
-        named[str(label)] = messages
-    return named
+    return service_errors.labelled(fields, LABELS)
 
 
 class LineForm(Form):
@@ -105,16 +95,7 @@ class PlanForm(FlaskForm):
 
     def place_line_errors(self, fields: dict[str, list[str]]) -> dict[str, list[str]]:
         """Put ``lines[i].name`` messages on the field of the i-th row given; return the other fields' messages."""
-        rows = self.given_rows()
-        left: dict[str, list[str]] = {}
-        for name, messages in fields.items():
-            found = _LINE_FIELD.match(name)
-            if found and int(found[1]) < len(rows) and found[2] in rows[int(found[1])]:
-                field = rows[int(found[1])][found[2]]
-                field.errors = [*field.errors, *messages]
-            else:
-                left[name] = messages
-        return left
+        return service_errors.on_line_rows(self.given_rows(), fields)
 
     @classmethod
     def stored(cls, view: DispatchView) -> dict:
