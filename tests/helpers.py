@@ -13,7 +13,8 @@ from sqlmodel import Session, select
 
 from inventory.core.clock import business_today
 from inventory.models import Lot, Organisation, User
-from inventory.services.stock import lots
+from inventory.services.coldchain import traceability
+from inventory.services.stock import catalogue, lots
 
 TMP = Path(tempfile.mkdtemp(prefix="reserve-tests-"))
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{TMP / 'test.sqlite3'}"
@@ -82,12 +83,25 @@ def assert_error(response, status: int, code: str) -> dict:
 _codes = count(1)
 
 
+#: domestic certificates that satisfy every class (docs/coldchain.md, traceability: §二(八)1)
+DOMESTIC_CERTIFICATES = traceability.Certificates(origin="河北省廊坊市", trace_certificate="SY-TEST-0001",
+                                                  quarantine_certificate="DJ-TEST-0001")
+
+
+def certificates_for(session: Session, material: str) -> traceability.Certificates:
+    """What a test receipt of ``material`` carries: the domestic certificates where the material needs them."""
+    needed = traceability.required(catalogue.material_by_code(session, material), imported=False)
+    return DOMESTIC_CERTIFICATES if needed else traceability.Certificates()
+
+
 def receive(session: Session, *, clerk: str = "clerk", material: str = "WHEAT", facility: str = "GR-01",
             quantity: str = "100", expiry: date | None = None, lot_code: str | None = None) -> Lot:
-    """A lot received through the services, so its receipt goes through the ledger."""
+    """A lot received through the services, so its receipt goes through the ledger (cold-chain food with its
+    certificates)."""
     receipt = lots.Receipt(material=material, facility=facility, lot_code=lot_code or f"T-{next(_codes)}",
                            quantity=Decimal(quantity),
-                           expiry_date=expiry or business_today() + timedelta(days=365))
+                           expiry_date=expiry or business_today() + timedelta(days=365),
+                           certificates=certificates_for(session, material))
     lot = lots.receive_lot(session=session, actor=user_named(session, clerk), receipt=receipt)
     session.commit()
     return lot

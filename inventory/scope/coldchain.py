@@ -37,6 +37,13 @@ def coldchain_facility(session: Session, user: User, code: str) -> Facility:
     return visible_facility(session, user, code)
 
 
+def coldchain_facilities_query(session: Session, user: User) -> SelectOfScalar[Facility]:
+    """The facilities whose monitoring this user may see (the overview page): whoever sees the facility, as on
+    its own page; the blood station none."""
+    require(user, "view", "coldchain")
+    return facilities_query(session, user)
+
+
 def require_facility_writer(session: Session, user: User, action: str, resource: str, code: str) -> Facility:
     """A facility the user sees and may act on: enterprise users act only on their own enterprise's facilities."""
     facility = visible_facility(session, user, code)

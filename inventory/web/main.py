@@ -57,6 +57,7 @@ NAVIGATION: list[tuple[LazyString, list[NavEntry]]] = [
         NavEntry("rotations.index", _l("Rotations"), "rotation", "view"),
         NavEntry("scraps.index", _l("Scraps"), "scrap", "view"),
         NavEntry("inspections.index", _l("Inspections"), "inspection", "view"),
+        NavEntry("coldchain.index", _l("Cold chain"), "coldchain", "view"),
         NavEntry("imports.new", _l("Import receipts"), "import", "run"),
     ]),
     (_l("Plans"), [

@@ -11,6 +11,7 @@ from sqlmodel import select
 from inventory import scope
 from inventory.api.auth import current_user
 from inventory.api.blueprint import bp
+from inventory.api.coldchain.certificates import CertificatesIn
 from inventory.api.idempotency import idempotent
 from inventory.api.pagination import page
 from inventory.api.schemas import (
@@ -26,11 +27,10 @@ from inventory.services.stock import catalogue, lots, queries
 from inventory.services.stock.names import names_for
 
 Note = Annotated[str, Field(max_length=500)]
-CERTIFICATE_FIELDS = tuple(traceability.Certificates.__dataclass_fields__)
 MaterialCode = Annotated[str, Field(min_length=1, max_length=32, description="material code")]
 
 
-class LotCreate(StrictBody):
+class LotCreate(CertificatesIn):
     material: MaterialCode
     facility: str = Field(min_length=1, max_length=32, description="facility code")
     lot_code: str = Field(min_length=1, max_length=64)
@@ -42,22 +42,10 @@ class LotCreate(StrictBody):
     inspection_result: InspectionResult = Field(
         default=InspectionResult.passed, description="failed: received quarantined; pending: on quality hold")
     note: Note = ""
-    # traceability (docs/coldchain.md): required for chilled and frozen food, the customs documents when imported
-    origin: str = Field(default="", max_length=128, description="where the goods come from (产地)")
-    trace_certificate: str = Field(default="", max_length=64, description="traceability voucher number (溯源凭证)")
-    quarantine_certificate: str = Field(default="", max_length=64,
-                                        description="quarantine certificate number (meat and eggs)")
-    imported: bool = Field(default=False, description="imported food: the three documents below are required")
-    customs_declaration: str = Field(default="", max_length=64, description="customs declaration number (报关单号)")
-    entry_inspection_certificate: str = Field(default="", max_length=64,
-                                              description="entry inspection and quarantine certificate number")
-    disinfection_certificate: str = Field(default="", max_length=64,
-                                          description="nucleic-acid test / disinfection certificate number")
 
     def receipt(self) -> lots.Receipt:
-        values = self.model_dump()
-        certificates = {name: values.pop(name) for name in CERTIFICATE_FIELDS}
-        return lots.Receipt(**values, certificates=traceability.Certificates(**certificates))
+        values = self.model_dump(exclude=set(traceability.FIELDS))
+        return lots.Receipt(**values, certificates=self.certificates())
 
 
 class LotOut(Out):

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field, StrictBool
 from inventory import scope
 from inventory.api.auth import current_user
 from inventory.api.blueprint import bp
+from inventory.api.coldchain.certificates import CertificatesIn
 from inventory.api.idempotency import idempotent
 from inventory.api.pagination import page
 from inventory.api.schemas import (
@@ -268,8 +269,9 @@ def replenishments_out(rows: list[Replenishment]) -> list[ReplenishmentOut]:
     return [ReplenishmentOut.of(row, materials[row.material_id], orgs[row.enterprise_id]) for row in rows]
 
 
-class RecoveryIn(StrictBody):
-    """Stock the dispatch delivered but did not use, received back into a facility of the caller's enterprise."""
+class RecoveryIn(CertificatesIn):
+    """Stock the dispatch delivered but did not use, received back into a new lot in a facility of the caller's
+    enterprise, with the certificates cold-chain food needs (docs/coldchain.md, traceability)."""
 
     material: str = Field(min_length=1, max_length=32, description="material code; one the enterprise released")
     facility: str = Field(min_length=1, max_length=32, description="facility code of the caller's enterprise")
@@ -284,7 +286,7 @@ class RecoveryIn(StrictBody):
     def receipt(self) -> Receipt:
         return Receipt(material=self.material, facility=self.facility, lot_code=self.lot_code,
                        quantity=self.quantity, production_date=self.production_date, expiry_date=self.expiry_date,
-                       inspection_result=self.inspection_result, note=self.note)
+                       inspection_result=self.inspection_result, note=self.note, certificates=self.certificates())
 
 
 class RecoveryOut(Out):
@@ -427,7 +429,8 @@ def decide_dispatch(dispatch_id: int, action: str):
 def recover(dispatch_id: int):
     """Receive back stock the dispatch delivered but did not use (回收), into a new lot of the caller's enterprise,
     while the dispatch is executing; at most what the enterprise released of that material less what came back
-    (409 `over_recovered`). What is recovered is not replenished."""
+    (409 `over_recovered`); chilled and frozen food with its certificates, as any receipt (422 naming each one
+    missing). What is recovered is not replenished."""
     session = get_session()
     row: DispatchRecovery = recoveries.recover(session=session, actor=current_user(), dispatch_id=dispatch_id,
                                                receipt=request.context.json.receipt())

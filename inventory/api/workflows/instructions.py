@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 
 from inventory.api.auth import current_user
 from inventory.api.blueprint import bp
+from inventory.api.coldchain.certificates import CertificatesIn
 from inventory.api.idempotency import idempotent
 from inventory.api.pagination import page
 from inventory.api.schemas import (
@@ -82,8 +83,9 @@ class InstructionDecision(StrictBody):
     note: str = Field(default="", max_length=500, description="required to refuse or to call off")
 
 
-class ReceiptIn(StrictBody):
-    """The lot a receive instruction brings in (the instruction's material, a facility of the enterprise)."""
+class ReceiptIn(CertificatesIn):
+    """The lot a receive instruction brings in (the instruction's material, a facility of the enterprise), with the
+    certificates cold-chain food needs (docs/coldchain.md, traceability)."""
 
     facility: str = Field(min_length=1, max_length=32, description="facility code of the caller's enterprise")
     lot_code: str = Field(min_length=1, max_length=64)
@@ -97,7 +99,7 @@ class ReceiptIn(StrictBody):
     def receipt(self) -> Receipt:
         return Receipt(material="", facility=self.facility, lot_code=self.lot_code, quantity=self.quantity,
                        production_date=self.production_date, expiry_date=self.expiry_date,
-                       inspection_result=self.inspection_result, note=self.note)
+                       inspection_result=self.inspection_result, note=self.note, certificates=self.certificates())
 
 
 class ExecutionIn(StrictBody):
@@ -224,8 +226,9 @@ def decide_instruction(instruction_id: int, action: str):
 def execute_instruction(instruction_id: int):
     """One go of an acknowledged instruction by its enterprise: a release takes `lots` out of the instruction's
     lots (ledger `dispatch` movements; 409 `over_instructed` past the quantity, `insufficient_stock` beyond a lot's
-    stock; 422 for a lot outside the instruction); a receive brings the `receipt` in as a new lot. The instruction
-    is `executed` once its quantity is reached."""
+    stock; 422 for a lot outside the instruction); a receive brings the `receipt` in as a new lot (chilled and
+    frozen food with its certificates: 422 naming each one missing). The instruction is `executed` once its
+    quantity is reached."""
     body, session = request.context.json, get_session()
     if body.receipt is not None and body.lots:
         raise Invalid.field("lots", _l("give lots for a release or a receipt for a receive, not both"))

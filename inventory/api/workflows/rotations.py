@@ -16,6 +16,7 @@ from pydantic import Field, StrictInt
 
 from inventory.api.auth import current_user
 from inventory.api.blueprint import bp
+from inventory.api.coldchain.certificates import CertificatesIn
 from inventory.api.idempotency import idempotent
 from inventory.api.pagination import page
 from inventory.api.schemas import (
@@ -74,7 +75,9 @@ class OutIn(StrictBody):
     note: str = Field(default="", max_length=500)
 
 
-class InIn(StrictBody):
+class InIn(CertificatesIn):
+    """A new lot bought back, with the certificates cold-chain food needs (docs/coldchain.md, traceability)."""
+
     material: str = Field(min_length=1, max_length=32, description="material code: the rotation's own (422 else)")
     facility: str = Field(min_length=1, max_length=32, description="facility code of the caller's enterprise")
     lot_code: str = Field(min_length=1, max_length=64)
@@ -88,7 +91,8 @@ class InIn(StrictBody):
     def given(self) -> RotationIn:
         return RotationIn(material=self.material, facility=self.facility, lot_code=self.lot_code,
                           quantity=self.quantity, unit_price=self.unit_price, production_date=self.production_date,
-                          expiry_date=self.expiry_date, inspection_result=self.inspection_result, note=self.note)
+                          expiry_date=self.expiry_date, inspection_result=self.inspection_result, note=self.note,
+                          certificates=self.certificates())
 
 
 class RotationOut(Out):
@@ -231,7 +235,8 @@ def rotate_out(rotation_id: int):
 @idempotent
 def rotate_in(rotation_id: int):
     """Bring stock back as a new lot of the same material (`rotation_in`, with its purchase price and quality
-    result); once all went out and as much came back, the rotation completes."""
+    result, and for chilled and frozen food its certificates: 422 naming each one missing); once all went out and
+    as much came back, the rotation completes."""
     body, session = request.context.json, get_session()
     done = rotations.rotate_in(session=session, actor=current_user(), rotation_id=rotation_id, given=body.given())
     session.commit()

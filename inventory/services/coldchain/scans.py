@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, Integer, Select, String, case, cast, exists, func, literal, or_, select, union_all
+from sqlalchemy import Date, Integer, Select, String, and_, case, cast, exists, func, literal, or_, select, union_all
 from sqlmodel import Session
 
 from inventory.core import settings
@@ -38,6 +38,21 @@ def _bureau_of(facility_id_column, storage_class_column):
         Material.storage_class == storage_class_column).scalar_subquery()
 
 
+def excursion_open():
+    """An excursion still to be dealt with: ongoing, or ended and not acknowledged (the alert's and the overview's
+    rule)."""
+    return or_(Excursion.ongoing.is_(True), Excursion.acknowledged_at.is_(None))
+
+
+def sensor_silent_now():
+    """An active sensor silent for more than the silent factor × its interval, counted from its registration when
+    it never reported (the alert's and the overview's rule)."""
+    last = func.coalesce(Sensor.last_reading_at, Sensor.created_at)
+    return and_(Sensor.active.is_(True),
+                epoch_seconds(last) + Sensor.interval_seconds * settings.sensor_silent_factor()
+                < int(utcnow().timestamp()))
+
+
 def temperature_excursion(session: Session, as_of: date) -> Select:
     """Excursions ongoing, or ended and not yet acknowledged."""
     return select(
@@ -52,15 +67,11 @@ def temperature_excursion(session: Session, as_of: date) -> Select:
                 ended_at=cast(Excursion.ended_at, String), ongoing=Excursion.ongoing,
                 peak=cast(Excursion.peak, String), duration_seconds=Excursion.duration_seconds,
                 sensors=Excursion.sensors).label("payload"),
-    ).join(Facility, Facility.id == Excursion.facility_id).where(
-        or_(Excursion.ongoing.is_(True), Excursion.acknowledged_at.is_(None)))
+    ).join(Facility, Facility.id == Excursion.facility_id).where(excursion_open())
 
 
 def sensor_silent(session: Session, as_of: date) -> Select:
     """Active sensors of active facilities silent for more than the silent factor × their interval."""
-    now = int(utcnow().timestamp())
-    factor = settings.sensor_silent_factor()
-    last = func.coalesce(Sensor.last_reading_at, Sensor.created_at)
     return select(
         (literal("sensor_silent:sensor:") + cast(Sensor.id, String)).label("dedup_key"),
         literal(AlertSeverity.warning.value).label("severity"),
@@ -70,9 +81,7 @@ def sensor_silent(session: Session, as_of: date) -> Select:
         payload(facility=Facility.code, sensor=Sensor.code, position=Sensor.position,
                 last_reading_at=cast(Sensor.last_reading_at, String),
                 interval_seconds=Sensor.interval_seconds).label("payload"),
-    ).join(Facility, Facility.id == Sensor.facility_id).where(
-        Sensor.active.is_(True), Facility.active.is_(True),
-        epoch_seconds(last) + Sensor.interval_seconds * factor < now)
+    ).join(Facility, Facility.id == Sensor.facility_id).where(Facility.active.is_(True), sensor_silent_now())
 
 
 #: days back the missing daily checks are looked for

@@ -11,6 +11,10 @@ Which receipts need which (policy, from those sections):
   certificate and the nucleic-acid test / disinfection certificate;
 - medical, blood and ultra-low classes, ambient and cool goods: none required (their records are the medicines'
   and blood stations' own, outside §二(八)'s farm produce and food); any given is kept.
+
+Every way a new lot enters stock checks them here, through ``lots.validate_receipt``: the receipt form and
+``POST /lots``, the receipt imports, receive instructions, rotations' purchases and dispatch recoveries. A transfer's
+moved lot is the same goods: it copies the source lot's columns (``of_lot``) and is not asked again.
 """
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 
 from inventory.core.errors import Invalid
 from inventory.core.vocab import Category, StorageClass
-from inventory.models import Material
+from inventory.models import Lot, Material
 
 FOOD_CLASSES = frozenset({StorageClass.chilled, StorageClass.frozen})
 ANIMAL_CATEGORIES = frozenset({Category.meat, Category.eggs})
@@ -44,6 +48,20 @@ class Certificates:
         return {f.name: (value.strip() if isinstance(value := getattr(self, f.name), str) else value)
                 for f in fields(self)}
 
+    def given(self) -> bool:
+        """Whether the receipt names any certificate (or says the goods are imported)."""
+        return any(self.columns().values())
+
+
+#: the certificate fields, which are also the lot's columns, the API's, the forms' and the import's
+FIELDS = tuple(f.name for f in fields(Certificates))
+TEXT_FIELDS = tuple(name for name in FIELDS if name != "imported")
+
+
+def of_lot(lot: Lot) -> Certificates:
+    """The certificates a lot was received with: a transfer's moved lot carries them on."""
+    return Certificates(**{name: getattr(lot, name) for name in FIELDS})
+
 
 def required(material: Material, imported: bool) -> tuple[str, ...]:
     """The certificate fields a receipt of ``material`` must fill."""
@@ -56,10 +74,14 @@ def required(material: Material, imported: bool) -> tuple[str, ...]:
 
 
 def check(material: Material, certificates: Certificates) -> None:
-    """422 naming every required certificate left empty."""
+    """422 naming every required certificate left empty, and any too long for its column."""
     missing = [name for name in required(material, certificates.imported)
                if not getattr(certificates, name).strip()]
-    if missing:
-        problems = {name: [_l("required for imported cold-chain food") if name in IMPORT_DOCUMENTS
-                           else _l("required for cold-chain food")] for name in missing}
+    problems = {name: [_l("required for imported cold-chain food") if name in IMPORT_DOCUMENTS
+                       else _l("required for cold-chain food")] for name in missing}
+    for name in TEXT_FIELDS:
+        limit = Lot.__table__.c[name].type.length
+        if len(getattr(certificates, name).strip()) > limit:
+            problems.setdefault(name, []).append(_l("at most %(count)s characters", count=limit))
+    if problems:
         raise Invalid(next(iter(problems.values()))[0], fields=problems)

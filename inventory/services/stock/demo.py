@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from inventory.models import User
+from inventory.services.coldchain.traceability import Certificates
 from inventory.services.stock import catalogue
 from inventory.services.stock import facilities
 from inventory.services.stock import ledger
@@ -64,6 +65,20 @@ LOTS = [
     ("reliefclerk", "SUIT-2025-01", "SUIT", "RL-01", "15000", 400),
 ]
 
+#: the traceability and quarantine certificates the cold-chain food lots were received with (docs/coldchain.md,
+#: traceability; cold-chain opinions §二(八)1, and §二(八)3 for the imported pork)
+CERTIFICATES = {
+    "PK-2026-031": Certificates(origin="河北省廊坊市三河市", trace_certificate="SY-1310-2026-0031",
+                                quarantine_certificate="DJ-1310-2026-0031"),
+    "PK-2026-052": Certificates(origin="西班牙", trace_certificate="SY-1310-2026-0052",
+                                quarantine_certificate="DJ-JK-2026-0052", imported=True,
+                                customs_declaration="020220260000052", entry_inspection_certificate="IQ-0202-2026-0052",
+                                disinfection_certificate="XD-1310-2026-0052"),
+    "CB-2026-110": Certificates(origin="山东省潍坊市寿光市", trace_certificate="SY-3707-2026-0110"),
+    "EG-2026-301": Certificates(origin="河北省廊坊市固安县", trace_certificate="SY-1310-2026-0301",
+                                quarantine_certificate="DJ-1310-2026-0301"),
+}
+
 #: lot code, quantity issued, note
 ISSUES = [
     ("WH-2024-001", "200.000", "轮换出库"),
@@ -88,7 +103,8 @@ def seed(session: Session) -> None:
     by_code = {}
     for clerk, lot_code, material, facility, quantity, age in LOTS:
         receipt = lots.Receipt(material=material, facility=facility, lot_code=lot_code, quantity=Decimal(quantity),
-                               production_date=today - timedelta(days=age), received_on=today - timedelta(days=age))
+                               production_date=today - timedelta(days=age), received_on=today - timedelta(days=age),
+                               certificates=CERTIFICATES.get(lot_code, Certificates()))
         by_code[lot_code] = (users[clerk], lots.receive_lot(session=session, actor=users[clerk], receipt=receipt))
     for lot_code, quantity, note in ISSUES:
         clerk, lot = by_code[lot_code]

@@ -49,9 +49,9 @@ class Receipt:
     quality_grade: str = ""
     inspection_result: str = InspectionResult.passed
     note: str = ""
-    #: the receipt form and ``POST /lots`` give them and are checked (docs/coldchain.md, traceability); None where a
-    #: path does not take certificates
-    certificates: traceability.Certificates | None = None
+    #: checked on every path a lot enters stock by (docs/coldchain.md, traceability): none given is an empty set,
+    #: which passes only for materials that need none
+    certificates: traceability.Certificates = traceability.Certificates()
 
 
 def check_cold_chain(material: Material, facility: Facility) -> None:
@@ -219,7 +219,7 @@ def validate_receipt(session: Session, actor: User, receipt: Receipt, *, today: 
         problems.check(lambda: check_cold_chain(material, facility))
         problems.check(lambda: check_category(material, facility))
         problems.check(lambda: _within_capacity(lookups, material, facility, receipt.quantity))
-    if material is not None and receipt.certificates is not None:
+    if material is not None:
         problems.check(lambda: traceability.check(material, receipt.certificates))
     problems.check(lambda: inspection_result(receipt.inspection_result))
     problems.raise_any()
@@ -232,26 +232,34 @@ def validate_receipt(session: Session, actor: User, receipt: Receipt, *, today: 
 
 
 def receive_lot(*, session: Session, actor: User, receipt: Receipt, today: date | None = None,
-                ref_type: str = "lot", ref_id: int | None = None) -> Lot:
-    """A new lot and its opening receipt; ``ref_*`` name what the receipt carries out (an instruction, a
-    dispatch's recovery), else the lot itself."""
+                ref_type: str = "lot", ref_id: int | None = None, kind: str = MovementKind.receipt,
+                audited: dict[str, str] | None = None) -> Lot:
+    """A new lot and its opening movement — a ``receipt``, or what brings it in (a rotation's ``rotation_in``);
+    ``ref_*`` name what it carries out (an instruction, a dispatch's recovery, a rotation), else the lot itself;
+    ``audited`` is added to the audit event. Every way a new lot enters stock comes here, so the receipt's checks
+    (certificates included, docs/coldchain.md) are the same on all of them."""
     material, facility, expiry = validate_receipt(session, actor, receipt, today=today)
     amount = ledger.quantity(receipt.quantity)
     lot = Lot(lot_code=receipt.lot_code.strip(), material_id=material.id, facility_id=facility.id,
               enterprise_id=facility.enterprise_id, production_date=receipt.production_date, expiry_date=expiry,
               received_on=receipt.received_on or today or business_today(), quality_grade=receipt.quality_grade,
               inspection_result=inspection_result(receipt.inspection_result), quantity_received=amount, on_hand=Decimal(0),
-              status="depleted", **(receipt.certificates.columns() if receipt.certificates else {}))
+              status="depleted", **receipt.certificates.columns())
     session.add(lot)
     session.flush()
-    ledger.post_movement(session=session, lot_id=lot.id, kind="receipt", amount=amount, actor=actor,
+    ledger.post_movement(session=session, lot_id=lot.id, kind=kind, amount=amount, actor=actor,
                          ref_type=ref_type, ref_id=ref_id if ref_id is not None else lot.id, note=receipt.note)
     _hold_uninspected(session, {lot.id: inspection_result(receipt.inspection_result)})
     trail.record(session, actor=actor, action="lot.receive", entity="lot", entity_id=lot.id, org_id=lot.enterprise_id,
                  after={"lot_code": lot.lot_code, "material": material.code, "facility": facility.code,
                         "quantity": str(amount), "expiry_date": expiry.isoformat(),
-                        **({"certificates": receipt.certificates.columns()} if receipt.certificates else {})})
+                        **_certificates_audited(receipt.certificates), **(audited or {})})
     return lot
+
+
+def _certificates_audited(certificates: traceability.Certificates) -> dict[str, dict[str, str | bool]]:
+    """The certificates for the audit event, when the receipt names any (wheat's would only be empty fields)."""
+    return {"certificates": certificates.columns()} if certificates.given() else {}
 
 
 def receive_lots(*, session: Session, actor: User, receipts: list[Receipt], lookups: ReceiptLookups,
@@ -271,7 +279,8 @@ def receive_lots(*, session: Session, actor: User, receipts: list[Receipt], look
                          quality_grade=receipt.quality_grade,
                          inspection_result=inspection_result(receipt.inspection_result),
                          quantity_received=ledger.quantity(receipt.quantity), on_hand=Decimal(0),
-                         status="depleted", movement_count=0, last_hash="", created_at=utcnow()))
+                         status="depleted", movement_count=0, last_hash="", created_at=utcnow(),
+                         **receipt.certificates.columns()))
     if not rows:
         return 0
     table = Lot.__table__
@@ -282,11 +291,12 @@ def receive_lots(*, session: Session, actor: User, receipts: list[Receipt], look
     lookups.lot_codes = (lookups.lot_codes or set()) | codes
     _hold_uninspected(session, {lot_id: inspection_result(receipt.inspection_result)
                                 for lot_id, receipt in zip(ids, receipts)})
-    for lot_id, row in zip(ids, rows):
+    for lot_id, row, receipt in zip(ids, rows, receipts):
         trail.record(session, actor=actor, action="lot.receive", entity="lot", entity_id=lot_id,
                      org_id=row["enterprise_id"], after={"lot_code": row["lot_code"],
                                                          "quantity": str(row["quantity_received"]),
-                                                         "expiry_date": row["expiry_date"].isoformat()})
+                                                         "expiry_date": row["expiry_date"].isoformat(),
+                                                         **_certificates_audited(receipt.certificates)})
     return len(ids)
 
 

@@ -18,26 +18,35 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
 
 from inventory.models import Lot, Movement
+from inventory.services.coldchain import traceability
 from inventory.services.stock import exports
 from inventory.services.stock import ledger
 from inventory.services.stock import lots
 from inventory.core.errors import Invalid, Text
 
+#: the certificate columns (docs/coldchain.md, traceability) may be left out of a file of goods that need none
 RECEIPT_COLUMNS = ("material", "facility", "lot_code", "quantity", "production_date", "expiry_date",
-                   "received_on", "quality_grade", "inspection_result", "note")
+                   "received_on", "quality_grade", "inspection_result", "note", *traceability.FIELDS)
 REQUIRED_COLUMNS = ("material", "facility", "lot_code", "quantity")
 DATE_COLUMNS = ("production_date", "expiry_date", "received_on")
 TEMPLATE_COLUMNS = (("material", exports.N_("Material code")), ("facility", exports.N_("Facility code")),
                     ("lot_code", exports.N_("Lot code")), ("quantity", exports.N_("Quantity")),
                     ("production_date", exports.N_("Production date")), ("expiry_date", exports.N_("Expiry date")),
                     ("received_on", exports.N_("Received on")), ("quality_grade", exports.N_("Quality grade")),
-                    ("inspection_result", exports.N_("Inspection result")), ("note", exports.N_("Note")))
+                    ("inspection_result", exports.N_("Inspection result")), ("note", exports.N_("Note")),
+                    ("origin", exports.N_("Origin")), ("trace_certificate", exports.N_("Traceability voucher no.")),
+                    ("quarantine_certificate", exports.N_("Quarantine certificate no.")),
+                    ("imported", exports.N_("Imported goods")),
+                    ("customs_declaration", exports.N_("Customs declaration no.")),
+                    ("entry_inspection_certificate", exports.N_("Entry inspection and quarantine certificate no.")),
+                    ("disinfection_certificate", exports.N_("Nucleic-acid test / disinfection certificate no.")))
 #: columns of the lot export that a receipt does not take: read and ignored, so an export re-imports
 EXPORT_ONLY_COLUMNS = tuple(key for key, _ in exports.LOT_COLUMNS if key not in RECEIPT_COLUMNS)
 TEXT_LIMITS = {"lot_code": Lot.__table__.c.lot_code.type.length,
                "quality_grade": Lot.__table__.c.quality_grade.type.length,
                "inspection_result": Lot.__table__.c.inspection_result.type.length,
-               "note": Movement.__table__.c.note.type.length}
+               "note": Movement.__table__.c.note.type.length,
+               **{name: Lot.__table__.c[name].type.length for name in traceability.TEXT_FIELDS}}
 FORMATS = ("csv", "xlsx")
 
 
@@ -147,6 +156,20 @@ def _date(cell: Any) -> date | None:
         raise Invalid.field("date", _l("not a date in the form YYYY-MM-DD")) from None
 
 
+#: how a spreadsheet says whether goods are imported; empty means not imported
+YES_WORDS = frozenset({"1", "true", "yes", "y", "是", "进口"})
+NO_WORDS = frozenset({"", "0", "false", "no", "n", "否", "国产"})
+
+
+def _yes_no(cell: Any) -> bool:
+    if isinstance(cell, bool):
+        return cell
+    word = _text(cell).lower()
+    if word not in YES_WORDS | NO_WORDS:
+        raise Invalid.field("imported", _l("yes or no (是 or 否)"))
+    return word in YES_WORDS
+
+
 def _quantity(cell: Any) -> Decimal:
     text = repr(cell) if isinstance(cell, float) else _text(cell)
     if not text:
@@ -163,6 +186,8 @@ def to_receipt(cells: list[Any], columns: dict[str, int]) -> tuple[lots.Receipt 
         try:
             if key == "quantity":
                 values[key] = _quantity(raw.get(key))
+            elif key == "imported":
+                values[key] = _yes_no(raw.get(key))
             elif key in DATE_COLUMNS:
                 values[key] = _date(raw.get(key))
             else:
@@ -171,7 +196,10 @@ def to_receipt(cells: list[Any], columns: dict[str, int]) -> tuple[lots.Receipt 
                     problems[key] = _l("at most %(count)s characters", count=TEXT_LIMITS[key])
         except Invalid as error:
             problems[key] = error.message
-    return (None if problems else lots.Receipt(**values)), problems
+    if problems:
+        return None, problems
+    certificates = traceability.Certificates(**{name: values.pop(name) for name in traceability.FIELDS})
+    return lots.Receipt(**values, certificates=certificates), problems
 
 
 def template() -> exports.Table:

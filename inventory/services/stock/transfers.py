@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from inventory import scope
 from inventory.models import Facility, Lot, Material, Transfer, User
 from inventory.services.audit import trail
+from inventory.services.coldchain import traceability
 from inventory.services.plans import storage_places
 from inventory.services.stock import holds, ledger
 from inventory.services.workflows import engine
@@ -79,8 +80,9 @@ def _fits(session: Session, lot: Lot, target: Facility) -> None:
 
 @TRANSFER.on_enter(RequestStatus.approved)
 def _execute(session: Session, actor: User, transfer: Transfer, _note: str = "") -> None:
-    """Out of the source lot, into a new lot at the destination with the same dates; the destination is checked
-    again, as it may have been re-declared since the request."""
+    """Out of the source lot, into a new lot at the destination with the same dates and the same traceability and
+    quarantine certificates (the same goods: they are carried on, not asked again; docs/coldchain.md); the
+    destination is checked again, as it may have been re-declared since the request."""
     lot = session.get(Lot, transfer.lot_id)
     target = session.get(Facility, transfer.to_facility_id)
     _fits(session, lot, target)
@@ -90,7 +92,8 @@ def _execute(session: Session, actor: User, transfer: Transfer, _note: str = "")
     moved = Lot(lot_code=f"{lot.lot_code}-T{transfer.id}", material_id=lot.material_id, facility_id=target.id,
                 enterprise_id=target.enterprise_id, production_date=lot.production_date, expiry_date=lot.expiry_date,
                 received_on=lot.received_on, quality_grade=lot.quality_grade, inspection_result=lot.inspection_result,
-                quantity_received=transfer.quantity, on_hand=Decimal(0), status="depleted")
+                quantity_received=transfer.quantity, on_hand=Decimal(0), status="depleted",
+                **traceability.of_lot(lot).columns())
     session.add(moved)
     session.flush()
     ledger.post_movement(session=session, lot_id=moved.id, kind="transfer_in", amount=transfer.quantity,

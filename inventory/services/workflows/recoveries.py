@@ -2,7 +2,9 @@
 
 An enterprise that released stock for a dispatch receives what returns into a new lot in one of its facilities,
 with the inspection result and an expiry no later than the stock released; the receipt is linked to the dispatch,
-and what is recovered in good order (passed inspection) is not replenished.
+and what is recovered in good order (passed inspection) is not replenished. Never back into the lot it left: the
+new lot goes through ``receive_lot`` and its checks, so cold-chain food comes back with its certificates
+(docs/coldchain.md, traceability).
 Recovered at most what the enterprise released of that material for the dispatch, while it is executing: the
 dispatch's row lock orders two recoveries of the same dispatch, so together they cannot pass that bound.
 """

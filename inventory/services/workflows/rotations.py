@@ -37,6 +37,7 @@ from inventory.core.vocab import RotationStatus as S
 from inventory.models import Lot, Material, Movement, Rotation, RotationLot, RotationMovement, User
 from inventory.scope.rotation import PERMISSIONS
 from inventory.services.audit import trail
+from inventory.services.coldchain import traceability
 from inventory.services.stock import ledger, lots as stock_lots
 from inventory.services.inspections import qualification
 from inventory.services.plans import storage_places
@@ -335,7 +336,8 @@ def rotate_out(*, session: Session, actor: User, rotation_id: int, lot_id: int, 
 
 @dataclass(frozen=True)
 class RotationIn:
-    """What comes back: a new lot of the same material, its purchase price and quality result."""
+    """What comes back: a new lot of the same material, its purchase price and quality result, and for cold-chain
+    food its traceability and quarantine certificates (checked as any receipt's, docs/coldchain.md)."""
 
     material: str
     facility: str
@@ -346,6 +348,7 @@ class RotationIn:
     expiry_date: date | None = None
     inspection_result: str = "passed"
     note: str = ""
+    certificates: traceability.Certificates = traceability.Certificates()
 
 
 def rotate_in(*, session: Session, actor: User, rotation_id: int, given: RotationIn) -> RotationMovement:
@@ -364,30 +367,18 @@ def rotate_in(*, session: Session, actor: User, rotation_id: int, given: Rotatio
     if len(given.note.strip()) > NOTE_LENGTH:
         problems.add("note", _l("at most %(count)s characters", count=NOTE_LENGTH))
     problems.raise_any(_l("the rotation in has errors; nothing was received"))
+    # a new lot like any receipt's, through the same checks (facility, dates, certificates); its movement is the
+    # rotation's ``rotation_in`` with the purchase price in its note
+    text = f"{row.code} · purchase {price:f}/unit" + (f" · {given.note.strip()}" if given.note.strip() else "")
     receipt = stock_lots.Receipt(material=material.code, facility=given.facility, lot_code=given.lot_code,
                                  quantity=given.quantity, production_date=given.production_date,
                                  expiry_date=given.expiry_date, inspection_result=given.inspection_result,
-                                 note=given.note)
-    checked_material, facility, expiry = stock_lots.validate_receipt(session, actor, receipt)
-    result = stock_lots.inspection_result(given.inspection_result)
-    amount = ledger.quantity(given.quantity)
+                                 note=text[:NOTE_LENGTH], certificates=given.certificates)
+    lot = stock_lots.receive_lot(session=session, actor=actor, receipt=receipt, ref_type="rotation", ref_id=row.id,
+                                 kind=MovementKind.rotation_in, audited={"rotation": row.code})
+    amount, result = lot.quantity_received, stock_lots.inspection_result(given.inspection_result)
     _add(session, row, "quantity_in", amount)
-    lot = Lot(lot_code=given.lot_code.strip(), material_id=checked_material.id, facility_id=facility.id,
-              enterprise_id=facility.enterprise_id, production_date=given.production_date, expiry_date=expiry,
-              received_on=business_today(), inspection_result=result, quantity_received=amount,
-              on_hand=Decimal(0), status=LotStatus.depleted)
-    session.add(lot)
-    session.flush()
-    text = f"{row.code} · purchase {price:f}/unit" + (f" · {given.note.strip()}" if given.note.strip() else "")
-    movement = ledger.post_movement(session=session, lot_id=lot.id, kind=MovementKind.rotation_in, amount=amount,
-                                    actor=actor, ref_type="rotation", ref_id=row.id, note=text[:NOTE_LENGTH])
-    held = stock_lots.RECEIVED_STATUS.get(result)
-    if held is not None:  # failed stock is quarantined, uninspected stock held, as a receipt would be
-        session.execute(update(Lot).where(Lot.id == lot.id).values(status=held)
-                        .execution_options(synchronize_session=False))
-    trail.record(session, actor=actor, action="lot.receive", entity="lot", entity_id=lot.id, org_id=lot.enterprise_id,
-                 after={"lot_code": lot.lot_code, "material": material.code, "facility": facility.code,
-                        "quantity": str(amount), "expiry_date": expiry.isoformat(), "rotation": row.code})
+    movement = session.exec(select(Movement).where(Movement.lot_id == lot.id)).one()
     done = _record(session, actor, row, movement, "in", amount, price, result, given.note)
     if row.quantity_out >= row.quantity and row.quantity_in >= row.quantity_out:
         engine.take(session, flow=ROTATION, row_id=row.id, action=A.complete, actor=actor)

@@ -1,5 +1,6 @@
-"""The facility temperature page: the chart for 24 h / 7 d / 30 d drawn on the server, the allowed band and the
-excursions shaded, the sensors and the excursions; and an excursion's page with the lots it held (docs/coldchain.md,
+"""The cold-chain overview (every cold facility the reader sees, with what needs attention now); the facility
+temperature page: the chart for 24 h / 7 d / 30 d drawn on the server, the allowed band and the excursions shaded,
+the sensors and the excursions; and an excursion's page with the lots it held (docs/coldchain.md, overview page and
 facility page)."""
 from __future__ import annotations
 
@@ -11,10 +12,21 @@ from inventory.core.errors import Forbidden
 from inventory.core.vocab import LotStatus, ReadingMetric, RuleComparison, RuleMode, StorageClass
 from inventory.db import get_session
 from inventory.models import Facility
-from inventory.services.coldchain import charts, checks, holds, rules, tracks
+from inventory.services.coldchain import charts, checks, holds, overview, rules, tracks
 from inventory.services.stock.names import user_names
 
 bp = Blueprint("coldchain", __name__, url_prefix="/coldchain")
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The cold facilities the reader may see, each with its open excursions, silent sensors, today's daily check
+    and lots on quality hold, linked to its temperature page."""
+    if not scope.can(current_user, "view", "coldchain"):
+        abort(403)
+    return render_template("coldchain/overview.html",
+                           states=overview.cold_facilities(get_session(), current_user), StorageClass=StorageClass)
 
 
 @bp.get("/facilities/<code>")

@@ -7,7 +7,6 @@ from flask_login import current_user, login_required
 
 from inventory import scope
 from inventory.db import get_session
-from inventory.services.coldchain import traceability
 from inventory.services.stock import catalogue
 from inventory.services.stock import lots
 from inventory.core.errors import DomainError
@@ -39,8 +38,7 @@ def receive():
             quantity=form.quantity.data, production_date=form.production_date.data,
             expiry_date=form.expiry_date.data, received_on=form.received_on.data,
             quality_grade=form.quality_grade.data, inspection_result=form.inspection_result.data, note=form.note.data,
-            certificates=traceability.Certificates(**{name: getattr(form, name).data
-                                                      for name in traceability.Certificates.__dataclass_fields__}))
+            certificates=form.certificates())
         try:
             lot = lots.receive_lot(session=session, actor=current_user, receipt=receipt)
         except DomainError as error:

@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from inventory.services.coldchain import traceability
 from inventory.services.stock.facilities import SAFETY
 from inventory.core.vocab import Category, InspectionResult, SummaryGroup
 
@@ -46,7 +47,38 @@ class SummaryForm(FlaskForm):
                            default="material")
 
 
-class ReceiptForm(FlaskForm):
+class CertificatesForm(FlaskForm):
+    """The traceability and quarantine certificates of a new lot (docs/coldchain.md, traceability), shared by every
+    form that brings a lot into stock: the receipt, a receive instruction's execution, a rotation's purchase and a
+    dispatch's recovery. Which the material needs is the service's to say (a refusal lands on the field);
+    templates/coldchain/_certificates.html draws them."""
+
+    origin = StringField(_l("Origin"), validators=[Length(max=128)], default="",
+                         description=_l("Chilled and frozen food: where it comes from."))
+    trace_certificate = StringField(_l("Traceability voucher no."), validators=[Length(max=64)], default="")
+    quarantine_certificate = StringField(_l("Quarantine certificate no."), validators=[Length(max=64)], default="",
+                                         description=_l("Meat and eggs."))
+    imported = BooleanField(_l("Imported goods"))
+    customs_declaration = StringField(_l("Customs declaration no."), validators=[Length(max=64)], default="")
+    entry_inspection_certificate = StringField(_l("Entry inspection and quarantine certificate no."),
+                                               validators=[Length(max=64)], default="")
+    disinfection_certificate = StringField(_l("Nucleic-acid test / disinfection certificate no."),
+                                           validators=[Length(max=64)], default="")
+
+    def certificate_fields(self) -> list:
+        return [self[name] for name in traceability.FIELDS]
+
+    def certificates(self) -> traceability.Certificates:
+        return traceability.Certificates(**{name: bool(self[name].data) if name == "imported" else self[name].data or ""
+                                            for name in traceability.FIELDS})
+
+    def other_fields(self) -> list:
+        """The form's own fields, without the certificates, the CSRF token and the buttons."""
+        return [field for field in self if field.short_name not in traceability.FIELDS
+                and field.type not in ("CSRFTokenField", "SubmitField")]
+
+
+class ReceiptForm(CertificatesForm):
     material = SelectField(_l("Material"), choices=[])
     facility = SelectField(_l("Facility"), choices=[])
     lot_code = StringField(_l("Lot code"), validators=[DataRequired(), Length(max=64)])
@@ -60,18 +92,6 @@ class ReceiptForm(FlaskForm):
                                     choices=[SelectChoice(k, v) for k, v in InspectionResult.labels().items()],
                                     description=_l("Failed stock is received quarantined, pending stock on quality hold."))
     note = StringField(_l("Note"), validators=[Length(max=500)], default="")
-    # traceability (docs/coldchain.md): required for chilled and frozen food, the customs documents when imported
-    origin = StringField(_l("Origin"), validators=[Length(max=128)], default="",
-                         description=_l("Chilled and frozen food: where it comes from."))
-    trace_certificate = StringField(_l("Traceability voucher no."), validators=[Length(max=64)], default="")
-    quarantine_certificate = StringField(_l("Quarantine certificate no."), validators=[Length(max=64)], default="",
-                                         description=_l("Meat and eggs."))
-    imported = BooleanField(_l("Imported goods"))
-    customs_declaration = StringField(_l("Customs declaration no."), validators=[Length(max=64)], default="")
-    entry_inspection_certificate = StringField(_l("Entry inspection and quarantine certificate no."),
-                                               validators=[Length(max=64)], default="")
-    disinfection_certificate = StringField(_l("Nucleic-acid test / disinfection certificate no."),
-                                           validators=[Length(max=64)], default="")
     submit = SubmitField(_l("Receive"))
 
 

@@ -20,7 +20,7 @@ from inventory.models import Material
 from inventory.services.workflows.dispatch_plan import LENGTHS, LineInput, PlanInput
 from inventory.services.workflows.dispatch_views import DispatchView
 from inventory.web import service_errors
-from inventory.web.stock.forms import ALL
+from inventory.web.stock.forms import ALL, CertificatesForm
 
 #: line rows on the plan form; a plan of more materials is rare and may be drafted in the API
 LINE_ROWS = 5
@@ -177,8 +177,9 @@ class FileForm(FlaskForm):
     submit = SubmitField(_l("File with the government"))
 
 
-class RecoveryForm(FlaskForm):
-    """Stock delivered but unused, coming back into a facility of the enterprise (回收), with its inspection."""
+class RecoveryForm(CertificatesForm):
+    """Stock delivered but unused, coming back into a new lot in a facility of the enterprise (回收), with its
+    inspection and, for cold-chain food, its certificates."""
 
     material = SelectField(_l("Material"), choices=[])
     facility = SelectField(_l("Facility"), choices=[])

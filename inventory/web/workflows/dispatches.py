@@ -232,7 +232,7 @@ def recover(dispatch_id: int):
         receipt = Receipt(material=form.material.data, facility=form.facility.data, lot_code=form.lot_code.data,
                           quantity=form.quantity.data, production_date=form.production_date.data,
                           expiry_date=form.expiry_date.data, inspection_result=form.inspection_result.data,
-                          note=form.note.data or "")
+                          note=form.note.data or "", certificates=form.certificates())
         try:
             row = recoveries.recover(session=session, actor=current_user, dispatch_id=dispatch_id, receipt=receipt)
         except DomainError as error:

@@ -14,7 +14,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from inventory.core.vocab import InspectionResult, InstructionKind, InstructionStatus, ReplenishmentStatus
-from inventory.web.stock.forms import ALL
+from inventory.web.stock.forms import ALL, CertificatesForm
 
 
 class InstructionFilterForm(FlaskForm):
@@ -82,8 +82,9 @@ def release_form(lot_ids: list[int], **kwargs) -> ReleaseForm:
     return _Release(**kwargs)
 
 
-class ReceiveForm(FlaskForm):
-    """One go of a receive instruction: a new lot into a facility of the enterprise, with its inspection."""
+class ReceiveForm(CertificatesForm):
+    """One go of a receive instruction: a new lot into a facility of the enterprise, with its inspection and, for
+    cold-chain food, its certificates."""
 
     facility = SelectField(_l("Facility"), choices=[])
     lot_code = StringField(_l("Lot code"), validators=[DataRequired(), Length(max=64)])

@@ -193,7 +193,8 @@ def execute(instruction_id: int):
                     receipt=Receipt(material="", facility=form.facility.data, lot_code=form.lot_code.data,
                                     quantity=form.quantity.data, production_date=form.production_date.data,
                                     expiry_date=form.expiry_date.data,
-                                    inspection_result=form.inspection_result.data, note=form.note.data or ""))
+                                    inspection_result=form.inspection_result.data, note=form.note.data or "",
+                                    certificates=form.certificates()))
         except DomainError as error:
             show_refusal(form, type(error)(error.message, code=error.code,
                                            fields=_place_pick_errors(given, error.fields)))

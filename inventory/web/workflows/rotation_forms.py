@@ -16,7 +16,7 @@ from inventory.core.vocab import (
     InspectionResult, RotationMode, RotationStatus, ScrapAgeBasis, ScrapReason, ScrapStatus,
 )
 from inventory.services.workflows.rotation_lists import ListFilter
-from inventory.web.stock.forms import ALL
+from inventory.web.stock.forms import ALL, CertificatesForm
 
 
 class _Filter(FlaskForm):
@@ -91,7 +91,9 @@ class RotationOutForm(FlaskForm):
     submit = SubmitField(_l("Record what went out"))
 
 
-class RotationInForm(FlaskForm):
+class RotationInForm(CertificatesForm):
+    """A new lot bought back, its price and quality result and, for cold-chain food, its certificates."""
+
     facility = SelectField(_l("Facility"), validators=[DataRequired()])
     lot_code = StringField(_l("New lot code"), validators=[DataRequired(), Length(max=64)])
     quantity = StringField(_l("Quantity"), validators=[DataRequired(), Length(max=32)])

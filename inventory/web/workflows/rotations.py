@@ -157,7 +157,8 @@ def bring_in(rotation_id: int):
                                     lot_code=form.lot_code.data, quantity=form.quantity.data.strip(),
                                     unit_price=form.unit_price.data.strip(),
                                     production_date=form.production_date.data, expiry_date=form.expiry_date.data,
-                                    inspection_result=form.inspection_result.data, note=form.note.data or ""))
+                                    inspection_result=form.inspection_result.data, note=form.note.data or "",
+                                    certificates=form.certificates()))
         except DomainError as error:
             show_refusal(form, error)
         else:
