@@ -66,7 +66,8 @@ def test_completion_waits_for_the_open_instructions_and_proposes_the_replenishme
         ("ENT-GRAIN", "20.000", "proposed")]
     assert plan["timeline"][-1]["action"] == "complete" and plan["timeline"][-1]["note"] == "执行完毕"
     events = db.exec(select(AuditEvent.action).where(AuditEvent.entity == "dispatch",
-                                                     AuditEvent.entity_id == str(plan["id"]))).all()
+                                                     AuditEvent.entity_id == str(plan["id"]))
+                     .order_by(AuditEvent.id)).all()
     assert events[-1] == "dispatch.complete"
     assert plan["actions"] == [], "a completed normal dispatch is not filed"
 
