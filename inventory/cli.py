@@ -161,6 +161,13 @@ def ledger_rotate_key() -> None:
     click.echo(f"new movements are signed with ledger key {key_id}")
 
 
+def _prepared(outcome) -> str:
+    """What the scan's preparation changed: each count apart when it names them (excursions, lots held)."""
+    if outcome.prepared_parts:
+        return "".join(f", {name} {count}" for name, count in outcome.prepared_parts)
+    return f", lots marked {outcome.prepared}" if outcome.prepared else ""
+
+
 @click.command("scan", help="Run alert scans now, in process: a kind (lot_expiring, …), a group (expiry, counts, "
                              "workflows) or all; prints what each opened, refreshed, escalated, reopened and resolved.")
 @click.argument("name")
@@ -179,7 +186,7 @@ def scan(name: str, as_of) -> None:
         session.commit()
     for o in done.outcomes:
         click.echo(f"{o.kind}: opened {o.opened}, refreshed {o.refreshed}, escalated {o.escalated}, "
-                   f"reopened {o.reopened}, resolved {o.resolved}" + (f", lots marked {o.prepared}" if o.prepared else ""))
+                   f"reopened {o.reopened}, resolved {o.resolved}" + _prepared(o))
     click.echo(f"deliveries queued: {done.queued} (flask deliver sends what is due)")
 
 

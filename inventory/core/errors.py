@@ -5,6 +5,8 @@ reads them (the web user's, English for the API and outside requests).
 """
 from __future__ import annotations
 
+import copy
+
 from flask_babel.speaklater import LazyString
 
 #: a message as raised: plain text or a lazy translation
@@ -31,6 +33,14 @@ class DomainError(Exception):
     def fields(self) -> dict[str, list[str]]:
         """Field name -> messages, rendered at access time like ``message``."""
         return {name: [str(m) for m in messages] for name, messages in self._fields.items()}
+
+    def under(self, prefix: str) -> "DomainError":
+        """The same error with its fields named inside the body member ``prefix`` (``receipt.origin``), as the
+        schema names a nested body's errors (docs/api.md "Errors")."""
+        nested = copy.copy(self)
+        nested._fields = {name if name == prefix or name.startswith(f"{prefix}.") else f"{prefix}.{name}": messages
+                          for name, messages in self._fields.items()}
+        return nested
 
 
 class NotFound(DomainError):

@@ -111,3 +111,15 @@ def test_a_silent_sensor_alerts_until_it_reports(ctx, db):
     _scan(db)
     states = {a.subject_id: a.state for a in _alerts(db, "sensor_silent")}
     assert states == {probe.id: "resolved", fresh.id: "open"}
+
+
+def test_the_alerts_list_links_the_excursion_and_the_facility(ctx, db, login_as):
+    """An excursion's alert links to its page, a silent sensor's to its facility's page, named by code."""
+    probe = sensor(db, facility_code="CS-01")
+    feed(db, probe, 0, [-20] * 10 + [-16] * 61)
+    _scan(db)
+    [alert] = _alerts(db, "temperature_excursion")
+    [silent] = _alerts(db, "sensor_silent")
+    html = login_as("coldmanager").get("/alerts/").get_data(as_text=True)
+    assert f'href="/coldchain/excursions/{alert.subject_id}"' in html
+    assert 'href="/coldchain/facilities/CS-01"' in html and " S1</a>" in html and silent.subject_type == "sensor"

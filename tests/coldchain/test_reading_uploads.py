@@ -140,7 +140,8 @@ def test_the_upload_page_runs_the_job_and_shows_the_refused_rows(ctx, db, web):
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "3 readings stored, 0 already stored (ignored), 1 rows refused." in page
-    assert 'id="upload-errors"' in page and "<td>5</td><td>celsius</td>" in page
+    # the column by its label, not its key (docs/coldchain.md, uploads)
+    assert 'id="upload-errors"' in page and "<td>5</td><td>Temperature (°C)</td>" in page
     job = db.execute(select(ImportJob)).scalar_one()
     assert client.get(f"/coldchain/readings/uploads/{job.id}/progress").get_json() == {
         "status": "done", "dry_run": True, "total_rows": 4, "processed_rows": 4, "stored_rows": 3,

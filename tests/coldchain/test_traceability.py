@@ -77,3 +77,28 @@ def test_the_receipt_form_requires_them_and_the_lot_page_shows_them(login_as, db
     certificates = re.search(r'<dl class="row small" id="lot-certificates">(.*?)</dl>', page, re.S).group(1)
     for value in (*DOMESTIC.values(), *CUSTOMS.values()):
         assert value in certificates
+
+
+def test_imported_is_a_strict_boolean(api, db):
+    """docs/api.md: ``"true"`` is not a boolean in a body."""
+    before = (count_rows(db, Lot), count_rows(db, Movement))
+    error = assert_error(api("coldclerk").post("/lots", json={**PORK, **DOMESTIC, **CUSTOMS, "imported": "true"}),
+                         422, "validation_error")
+    assert "imported" in error["fields"]
+    _nothing_written(db, before)
+
+
+def test_a_certificate_with_a_control_character_is_refused(api, db, login_as):
+    """A bell in a voucher number is refused, by the API (422 naming it) and the form, nothing written."""
+    before = (count_rows(db, Lot), count_rows(db, Movement))
+    error = assert_error(api("coldclerk").post("/lots", json={**PORK, **DOMESTIC, "trace_certificate": "T\u0007X"}),
+                         422, "validation_error")
+    assert set(error["fields"]) == {"trace_certificate"}
+    _nothing_written(db, before)
+    client = login_as("coldclerk")
+    client.get("/lang/en")
+    refused = client.post("/stock/receive", data={
+        "material": "PORK-FZ", "facility": "CS-01", "lot_code": "PK-W2", "quantity": "3", "inspection_result": "passed",
+        **DOMESTIC, "origin": "河北\u0007三河"})
+    assert refused.status_code == 422 and "no control characters" in refused.get_data(as_text=True)
+    _nothing_written(db, before)

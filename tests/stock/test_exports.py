@@ -95,7 +95,9 @@ def test_headers_are_in_the_readers_language_with_the_column_key(login_as, clien
     english = read(client.get("/exports/lots.csv"), "csv")[0]
     client.get("/lang/zh")
     chinese = read(client.get("/exports/lots.csv"), "csv")[0]
-    assert (english[0], english[-1], chinese[-1]) == ("Lot code (lot_code)", "Status (status)", "状态 (status)")
+    status = english.index("Status (status)")
+    assert (english[0], chinese[status], chinese[-1]) == ("Lot code (lot_code)", "状态 (status)",
+                                                          "核酸检测/消毒证明编号 (disinfection_certificate)")
     assert [receipt_files.column_key(c) for c in english] == [key for key, _ in exports.LOT_COLUMNS]
 
 
@@ -196,3 +198,26 @@ def test_lot_list_export_link_keeps_the_filters(login_as):
 def test_the_export_page_names_choices_in_the_readers_language(login_as):
     page = login_as("clerk").get("/exports/").get_data(as_text=True)
     assert ">粮食<" in page and ">质量冻结<" in page and ">承储企业<" in page
+
+
+def test_a_frozen_lot_exports_with_its_certificates_and_reimports(api, db, app):
+    """receipt_files promises export → import: a frozen lot's certificates are exported under the import's names."""
+    certificates = {"origin": "河北省廊坊市三河市", "trace_certificate": "SY-2026-0009", "quarantine_certificate": "DJ-9",
+                    "imported": True, "customs_declaration": "0202", "entry_inspection_certificate": "IQ-9",
+                    "disinfection_certificate": "XD-9"}
+    made = api("coldclerk").post("/lots", json={"material": "PORK-FZ", "facility": "CS-01", "lot_code": "PK-RT1",
+                                                "quantity": "2", **certificates})
+    assert made.status_code == 201, made.get_json()
+    table = csv_table(api("coldclerk").get("/lots/export?format=csv"))
+    keys = [cell.rsplit("(", 1)[1].rstrip(")") for cell in table[0]]
+    [row] = [row for row in table[1:] if row[0] == "PK-RT1"]
+    assert {key: row[keys.index(key)] for key in certificates} == {**certificates, "imported": "True"}
+    row[0] = "PK-RT2"
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([table[0], row])
+    job = imports.create_job(session=db, actor=user_named(db, "coldclerk"), filename="again.csv",
+                             content=buffer.getvalue().encode("utf-8-sig"), dry_run=True)
+    db.commit()
+    with app.test_request_context("/"):
+        job = imports.run_job(session=db, job_id=job.id)
+        assert (job.status, job.errors) == ("done", [])

@@ -104,7 +104,9 @@ def test_a_receive_instruction_is_executed_by_receiving_a_lot(api, db):
                  422, "validation_error")
     assert_error(execute(api, row, receipt={**receipt, "quantity": "60"}), 409, "over_instructed")
     error = assert_error(execute(api, row, receipt={**receipt, "facility": "BZ-01"}), 422, "validation_error")
-    assert "facility" in error["fields"], "a facility of another enterprise"
+    assert "receipt.facility" in error["fields"], "a facility of another enterprise, named as the schema would"
+    error = assert_error(execute(api, row, receipt={**receipt, "quantity": "x"}), 422, "validation_error")
+    assert "receipt.quantity" in error["fields"]
     assert db.exec(select(Lot).where(Lot.lot_code == "IN-WH-01")).first() is None
     row = execute(api, row, receipt=receipt).get_json()
     assert (row["status"], row["executed"]) == ("executed", "50.000")

@@ -3,7 +3,7 @@ traceability; cold-chain opinions §二(八)1 and §二(八)3): ``POST /lots``, 
 rotation's ``/in`` and a dispatch's recovery share these fields, and the service checks them the same way."""
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from inventory.api.schemas import StrictBody
 from inventory.services.coldchain import traceability
@@ -17,7 +17,7 @@ class CertificatesIn(StrictBody):
     trace_certificate: str = Field(default="", max_length=64, description="traceability voucher number (溯源凭证)")
     quarantine_certificate: str = Field(default="", max_length=64,
                                         description="quarantine certificate number (meat and eggs)")
-    imported: bool = Field(default=False, description="imported food: the three documents below are required")
+    imported: StrictBool = Field(default=False, description="imported food: the three documents below are required")
     customs_declaration: str = Field(default="", max_length=64, description="customs declaration number (报关单号)")
     entry_inspection_certificate: str = Field(default="", max_length=64,
                                               description="entry inspection and quarantine certificate number")

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from flask import request
-from pydantic import BaseModel, Field, WithJsonSchema
+from pydantic import BaseModel, Field, StrictBool, WithJsonSchema
 
 from inventory import scope
 from inventory.api.auth import current_user
@@ -102,7 +102,7 @@ class RuleIn(StrictBody):
     minutes: int = Field(ge=0, le=44_640)
     mode: RuleMode = RuleMode.consecutive
     window_minutes: int = Field(default=0, ge=0, le=44_640)
-    active: bool = True
+    active: StrictBool = True
     note: str = Field(default="", max_length=500)
 
 
@@ -142,10 +142,10 @@ class AcknowledgeIn(StrictBody):
 
 class DailyCheckIn(StrictBody):
     day: dt.date | None = Field(default=None, description="the business day checked; default today, at most 7 days back")
-    doors: bool
-    seals: bool
-    compressor: bool
-    recorder: bool = Field(description="the temperature recorder works and its record is intact")
+    doors: StrictBool
+    seals: StrictBool
+    compressor: StrictBool
+    recorder: StrictBool = Field(description="the temperature recorder works and its record is intact")
     remarks: str = Field(default="", max_length=1000, description="required when an item is not in order")
 
 

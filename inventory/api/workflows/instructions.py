@@ -30,7 +30,7 @@ from inventory.api.spec import path_enums, spec
 from inventory.api.stock.lots import MovementOut
 from inventory.api.stock.requests import person_actions
 from inventory.api.workflows.dispatches import InstructionOut, StepOut
-from inventory.core.errors import Invalid
+from inventory.core.errors import DomainError, Invalid
 from inventory.core.vocab import InspectionResult, InstructionKind, InstructionStatus, WorkflowAction
 from inventory.db import get_session
 from inventory.models import Instruction
@@ -234,8 +234,13 @@ def execute_instruction(instruction_id: int):
         raise Invalid.field("lots", _l("give lots for a release or a receipt for a receive, not both"))
     release = None if body.receipt is not None else ReleaseInput(
         picks=tuple((pick.lot, pick.quantity) for pick in body.lots), note=body.note)
-    instructions.execute(session=session, actor=current_user(), instruction_id=instruction_id, release=release,
-                         receipt=body.receipt.receipt() if body.receipt is not None else None)
+    try:
+        instructions.execute(session=session, actor=current_user(), instruction_id=instruction_id, release=release,
+                             receipt=body.receipt.receipt() if body.receipt is not None else None)
+    except DomainError as error:
+        # the receipt's problems are named inside ``receipt``, as the schema names them (docs/api.md); the web
+        # form puts the same errors on its own inputs
+        raise error.under("receipt") if body.receipt is not None else error from None
     session.commit()
     return _detail(instruction_id), 201
 

@@ -41,6 +41,8 @@ class Outcome:
     resolved: int
     #: rows the scan's preparation changed (lots marked expired)
     prepared: int = 0
+    #: the same by what changed, when the preparation says (excursions opened or extended, lots held)
+    prepared_parts: tuple[tuple[str, int], ...] = ()
 
 
 
@@ -65,7 +67,9 @@ def run(session: Session, *, scan: Scan, as_of: date, now: datetime | None = Non
     """Open, refresh, escalate, reopen and resolve the alerts of ``scan.kind`` as of ``as_of``; the caller commits."""
     now = now or utcnow()
     _lock(session, scan.kind)
-    prepared = scan.prepare(session, as_of) if scan.prepare else 0
+    done = scan.prepare(session, as_of) if scan.prepare else 0
+    parts = tuple(done.items()) if isinstance(done, dict) else ()
+    prepared = sum(count for _, count in parts) if parts else done
     connection = session.connection()
     query = scan.conditions(session, as_of)
     opened = refreshed = escalated = reopened = 0
@@ -122,4 +126,4 @@ def run(session: Session, *, scan: Scan, as_of: date, now: datetime | None = Non
     resolved = connection.execute(ALERT.update().where(gone).values(
         state=AlertState.resolved, resolved_at=now, escalate_at=None, remind_at=None)
         .execution_options(preserve_rowcount=True)).rowcount
-    return Outcome(scan.kind, opened, refreshed, escalated, reopened, resolved, prepared)
+    return Outcome(scan.kind, opened, refreshed, escalated, reopened, resolved, prepared, parts)

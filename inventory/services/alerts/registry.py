@@ -22,8 +22,9 @@ CONDITION_COLUMNS = ("dedup_key", "severity", "subject_type", "subject_id", "ent
 
 #: (session, as_of) -> the conditions holding on that business day, or None when none can hold
 Conditions = Callable[[Session, date], Select | None]
-#: (session, as_of) -> a set-based change the scan makes before it looks (the expiry scan marks lots expired)
-Prepare = Callable[[Session, date], int]
+#: (session, as_of) -> a set-based change the scan makes before it looks (the expiry scan marks lots expired):
+#: the rows it changed, or their counts by what changed when it changes several things (``flask scan`` prints each)
+Prepare = Callable[[Session, date], int | dict[str, int]]
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,13 @@ SCANS: dict[str, Scan] = {}
 #: subject type -> the page about it (endpoint, the argument ``subject_id`` is passed as); a subject without
 #: a page of its own links to the lot named ``lot_id`` in the payload, if any
 SUBJECT_PAGES: dict[str, tuple[str, str]] = {}
+#: subject type -> the page about it named by a payload member, not the id (endpoint, argument, payload member):
+#: a cold facility's page is named by its code
+SUBJECT_PAYLOAD_PAGES: dict[str, tuple[str, str, str]] = {}
+#: subject type -> how it reads on the alert pages (a workflow's subjects read as their flow's label)
+SUBJECT_LABELS: dict[str, LazyString] = {}
+#: subject type -> the payload member naming the subject, shown instead of ``#id`` (a facility's code)
+SUBJECT_NAMES: dict[str, str] = {}
 
 
 def register(scan: Scan) -> Scan:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 from sqlmodel import Session, select
 
@@ -21,6 +22,8 @@ from inventory.services.stock import catalogue
 #: range -> (length, bucket seconds, roll-ups)
 RANGES = {"24h": (timedelta(hours=24), 300, False), "7d": (timedelta(days=7), 3600, False),
           "30d": (timedelta(days=30), 4 * 3600, True)}
+#: how the range tabs read
+RANGE_LABELS = {"24h": _l("24 hours"), "7d": _l("7 days"), "30d": _l("30 days")}
 WIDTH, HEIGHT, PAD = 900, 300, 40
 COLOURS = ("#0d6efd", "#198754", "#6f42c1", "#fd7e14", "#20c997", "#d63384", "#6c757d", "#0dcaf0")
 

@@ -23,6 +23,9 @@ from inventory.services.stock import imports
 from inventory.services.stock.receipt_files import RowError, column_key, spreadsheet_rows
 
 COLUMNS = ("at", "celsius", "humidity", "sensor", "lat", "lon")
+#: how the columns (and the file itself) read where a row's error names them
+COLUMN_LABELS = {"at": _l("Time"), "celsius": _l("Temperature (°C)"), "humidity": _l("Humidity (%)"),
+                 "sensor": _l("Sensor"), "lat": _l("Latitude"), "lon": _l("Longitude"), "file": _l("File")}
 REQUIRED = ("at", "celsius")
 #: the Chinese headers an operator may write instead of the keys
 ALIASES = {"时间": "at", "温度": "celsius", "湿度": "humidity", "传感器": "sensor", "纬度": "lat", "经度": "lon"}

@@ -69,10 +69,31 @@ DEFAULT_RULES: dict[str, tuple[Rule, ...]] = {
     StorageClass.platelets: (_r("platelets_high", C, ABOVE, "24", 30, source=BLOOD),
                              _r("platelets_low", C, BELOW, "20", 30, source=BLOOD)),
     StorageClass.frozen: (_r("frozen_high", C, ABOVE, "-18", 60, source=GB31605),
-                          _r("frozen_rise", C, ABOVE, "-15", 0, source=GB31605 + ": rises of at most 3 °C")),
+                          _r("frozen_rise", C, ABOVE, "-15", 0, source=GB31605)),
     StorageClass.plasma: (_r("plasma_high", C, ABOVE, "-18", 60, source=BLOOD),),
     StorageClass.ultra_low: (_r("ultra_low_high", C, ABOVE, "-60", 60),),
 }
+
+#: the default rules' codes as people read them, written once (the pages show these; the API keeps the code); a
+#: rule a facility defines itself reads as its code. ``frozen_rise``: GB 31605-2020 tolerates rises of at most 3 °C
+RULE_LABELS = {
+    "ambient_high": _l("Ambient: too warm"), "ambient_humid": _l("Ambient: too humid"),
+    "ambient_dry": _l("Ambient: too dry"), "cool_high": _l("Cool: too warm"), "cool_humid": _l("Cool: too humid"),
+    "cool_dry": _l("Cool: too dry"), "chilled_high": _l("Chilled: too warm"),
+    "chilled_freeze": _l("Chilled: freezing"), "medical_high": _l("Medical: too warm"),
+    "medical_freeze": _l("Medical: freezing"), "medical_humid": _l("Medical: too humid"),
+    "red_cells_high": _l("Red cells: too warm"), "red_cells_low": _l("Red cells: too cold"),
+    "platelets_high": _l("Platelets: too warm"), "platelets_low": _l("Platelets: too cold"),
+    "frozen_high": _l("Frozen: above −18 °C"),
+    "frozen_rise": _l("Frozen: a rise past −15 °C (rises of at most 3 °C)"),
+    "plasma_high": _l("Plasma: above −18 °C"), "ultra_low_high": _l("Ultra-low: above −60 °C"),
+}
+
+
+def rule_label(code: str) -> str:
+    """How a rule code reads on a page: its label, else the code a facility gave its own rule."""
+    return str(RULE_LABELS[code]) if code in RULE_LABELS else code
+
 
 #: the storage class a facility kind is watched for when nobody chose one (docs/domain-rules.md, facilities)
 KIND_CLASS: dict[str, str] = {

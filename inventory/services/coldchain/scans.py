@@ -18,10 +18,12 @@ from sqlalchemy import Date, Integer, Select, String, and_, case, cast, exists, 
 from sqlmodel import Session
 
 from inventory.core import settings
-from inventory.core.clock import utcnow
+from inventory.core.clock import business_day_end, business_today, utcnow
 from inventory.core.vocab import AlertSeverity
 from inventory.models import DailyCheck, Excursion, Facility, Lot, Material, Sensor
-from inventory.services.alerts.registry import Scan, register
+from inventory.services.alerts.registry import (
+    SUBJECT_LABELS, SUBJECT_NAMES, SUBJECT_PAGES, SUBJECT_PAYLOAD_PAGES, Scan, register,
+)
 from inventory.services.alerts.sql import payload, spelled
 from inventory.services.coldchain import detection, holds
 
@@ -89,7 +91,11 @@ CHECK_LOOKBACK_DAYS = 7
 
 
 def daily_check_missing(session: Session, as_of: date) -> Select:
-    """Monitored facilities without a daily check for each of the last days before ``as_of``."""
+    """Monitored facilities without a daily check for each of the last days before ``as_of``. Never later than
+    today, as the expiry scan's marking (services/alerts/scans.py ``mark_expired``): a day not yet over owes no
+    check. An ``--as-of`` day in the past still resolves the alerts of the days after it, as every kind's does (the
+    engine resolves what a run does not see)."""
+    as_of = min(as_of, business_today())
     first_sensor = select(func.min(Sensor.created_at)).where(Sensor.facility_id == Facility.id).scalar_subquery()
     parts = []
     for back in range(1, CHECK_LOOKBACK_DAYS + 1):
@@ -103,18 +109,26 @@ def daily_check_missing(session: Session, as_of: date) -> Select:
             payload(facility=Facility.code, day=cast(literal(day, Date), String)).label("payload"),
         ).where(Facility.active.is_(True),
                 exists(select(Sensor.id).where(Sensor.facility_id == Facility.id, Sensor.active.is_(True))),
-                first_sensor < literal(day + timedelta(days=1), Date),
+                first_sensor < literal(business_day_end(day), Sensor.created_at.type),
                 ~exists(select(DailyCheck.id).where(DailyCheck.facility_id == Facility.id, DailyCheck.day == day))))
     return select(union_all(*parts).subquery())
 
 
-def _detect(session: Session, as_of: date) -> int:
-    """Bring excursions up to date, then hold the lots of those that are confirmed."""
+def _detect(session: Session, as_of: date) -> dict[str, int]:
+    """Bring excursions up to date, then hold the lots of those that are confirmed; counted apart, as an excursion
+    and a held lot are different things."""
     found = detection.detect(session)
-    return len(found.opened) + found.extended + holds.hold_for_excursions(session)
+    return {"excursions opened or extended": len(found.opened) + found.extended,
+            "lots held": holds.hold_for_excursions(session)}
 
 
 register(Scan("temperature_excursion", _l("Temperature excursion"), temperature_excursion, group="temperature",
               prepare=_detect))
 register(Scan("sensor_silent", _l("Sensor silent"), sensor_silent, group="temperature"))
 register(Scan("daily_check_missing", _l("Daily check missing"), daily_check_missing, group="temperature"))
+SUBJECT_PAGES["excursion"] = ("coldchain.excursion", "excursion_id")
+# a facility's and a sensor's alerts link to the facility's temperature page, named by its code
+SUBJECT_PAYLOAD_PAGES.update({"facility": ("coldchain.facility", "code", "facility"),
+                              "sensor": ("coldchain.facility", "code", "facility")})
+SUBJECT_LABELS.update({"excursion": _l("Excursion"), "facility": _l("Facility"), "sensor": _l("Sensor")})
+SUBJECT_NAMES.update({"facility": "facility", "sensor": "sensor"})

@@ -1,13 +1,15 @@
 """Realistic readings for the demo (``flask readings simulate``; docs/coldchain.md, simulator): per sensor a
 daily cycle around the set point of the facility's storage class, door openings (brief rises), and, unless told
 otherwise, a compressor failure on the first sensor (a slow rise past the class's limits, still going) and a
-silent last sensor (nothing for its last two hours). Deterministic for a seed; stored through the bulk path."""
+silent last sensor (nothing for its last two hours); a refrigerated vehicle's readings carry its position on a loop
+through the city, so its track is drawn. Deterministic for a seed; stored through the bulk path."""
 from __future__ import annotations
 
 import math
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlmodel import Session, select
 
@@ -22,6 +24,18 @@ SET_POINT = {StorageClass.ambient: 18.0, StorageClass.cool: 15.0, StorageClass.c
              StorageClass.medical: 5.0, StorageClass.red_cells: 4.0, StorageClass.platelets: 22.0,
              StorageClass.frozen: -21.0, StorageClass.plasma: -25.0, StorageClass.ultra_low: -75.0}
 COLD_KINDS = tuple(kind for kind in FacilityKind if kind != FacilityKind.warehouse)
+#: a refrigerated vehicle's round in Langfang (the demo city): its centre (latitude, longitude), the half-axes of
+#: its loop in degrees (about 5 km × 4 km) and the hours one lap takes; only vehicles send positions
+ROUTE_CENTRE, ROUTE_HALF_AXES, ROUTE_LAP_HOURS = (39.5238, 116.7035), (0.035, 0.045), 3.0
+
+
+def vehicle_position(moment: datetime) -> tuple[Decimal, Decimal]:
+    """Where the simulated vehicle is at ``moment``: on its loop round the city centre, a little wobble from the
+    streets, six decimals as the readings store them."""
+    turn = 2 * math.pi * (moment.timestamp() / 3600 % ROUTE_LAP_HOURS) / ROUTE_LAP_HOURS
+    lat = ROUTE_CENTRE[0] + ROUTE_HALF_AXES[0] * math.sin(turn) + 0.002 * math.sin(7 * turn)
+    lon = ROUTE_CENTRE[1] + ROUTE_HALF_AXES[1] * math.cos(turn)
+    return Decimal(f"{lat:.6f}"), Decimal(f"{lon:.6f}")
 
 
 @dataclass(frozen=True)
@@ -36,7 +50,7 @@ def _sensors(session: Session, facility: Facility, count: int) -> list[Sensor]:
     found = list(session.exec(select(Sensor).where(Sensor.facility_id == facility.id, Sensor.active.is_(True))
                               .order_by(Sensor.code)))
     for number in range(len(found) + 1, count + 1):
-        sensor = Sensor(facility_id=facility.id, code=f"SIM-{number}", position=f"simulated probe {number}",
+        sensor = Sensor(facility_id=facility.id, code=f"SIM-{number}", position=f"模拟探头 {number}",
                         interval_seconds=60)
         session.add(sensor)
         session.flush()
@@ -60,7 +74,7 @@ def simulate(*, session: Session, facility_codes: list[str] | None = None, hours
         probes = _sensors(session, facility, sensors)
         start = now - timedelta(hours=hours)
         doors = sorted(start + timedelta(minutes=chance.randrange(hours * 60)) for _ in range(max(1, hours // 6)))
-        rows = []
+        rows, moving = [], facility.kind == FacilityKind.reefer_vehicle
         for index, probe in enumerate(probes):
             step = timedelta(seconds=probe.interval_seconds)
             silent_from = now - timedelta(hours=2) if failure and index == len(probes) - 1 and index else None
@@ -76,8 +90,8 @@ def simulate(*, session: Session, facility_codes: list[str] | None = None, hours
                     value += 2.5
                 if failing_from and moment >= failing_from:
                     value += min(15.0, (moment - failing_from).total_seconds() / 60 * 0.05)
-                rows.append((probe.id, moment, round(value, 2), round(60 + 5 * math.sin(minute / 90), 2), None,
-                             None))
+                lat, lon = vehicle_position(moment) if moving else (None, None)
+                rows.append((probe.id, moment, round(value, 2), round(60 + 5 * math.sin(minute / 90), 2), lat, lon))
                 moment += step
         stored = ingest.store(session, rows) if rows else 0
         done.append(Simulated(facility.code, len(probes), len(rows), stored))

@@ -18,6 +18,8 @@ moved lot is the same goods: it copies the source lot's columns (``of_lot``) and
 """
 from __future__ import annotations
 
+import unicodedata
+
 from dataclasses import dataclass, fields
 
 from flask_babel import lazy_gettext as _l
@@ -74,7 +76,8 @@ def required(material: Material, imported: bool) -> tuple[str, ...]:
 
 
 def check(material: Material, certificates: Certificates) -> None:
-    """422 naming every required certificate left empty, and any too long for its column."""
+    """422 naming every required certificate left empty, any too long for its column, and any holding a control
+    character (a bell or a line break in a certificate number would be stored, printed and exported as is)."""
     missing = [name for name in required(material, certificates.imported)
                if not getattr(certificates, name).strip()]
     problems = {name: [_l("required for imported cold-chain food") if name in IMPORT_DOCUMENTS
@@ -83,5 +86,7 @@ def check(material: Material, certificates: Certificates) -> None:
         limit = Lot.__table__.c[name].type.length
         if len(getattr(certificates, name).strip()) > limit:
             problems.setdefault(name, []).append(_l("at most %(count)s characters", count=limit))
+        if any(unicodedata.category(char) == "Cc" for char in getattr(certificates, name)):
+            problems.setdefault(name, []).append(_l("no control characters (line breaks, tabs and the like)"))
     if problems:
         raise Invalid(next(iter(problems.values()))[0], fields=problems)

@@ -44,6 +44,16 @@ LOT_COLUMNS = (
     ("expiry_date", N_("Expiry date")), ("received_on", N_("Received on")), ("quality_grade", N_("Quality grade")),
     ("inspection_result", N_("Inspection result")), ("status", N_("Status")),
 )
+#: the certificates a lot was received with (docs/coldchain.md, traceability), named as the receipt import names
+#: them, so a chilled or frozen lot's export re-imports (services/stock/receipt_files.py)
+CERTIFICATE_COLUMNS = (
+    ("origin", N_("Origin")), ("trace_certificate", N_("Traceability voucher no.")),
+    ("quarantine_certificate", N_("Quarantine certificate no.")), ("imported", N_("Imported goods")),
+    ("customs_declaration", N_("Customs declaration no.")),
+    ("entry_inspection_certificate", N_("Entry inspection and quarantine certificate no.")),
+    ("disinfection_certificate", N_("Nucleic-acid test / disinfection certificate no.")),
+)
+LOT_COLUMNS = (*LOT_COLUMNS, *CERTIFICATE_COLUMNS)
 SUMMARY_KEY_LABELS = {"material": N_("Material code"), "category": N_("Category"),
                       "enterprise": N_("Enterprise code"), "district": N_("District code")}
 SUMMARY_COLUMNS = (("name", N_("Name")), ("unit", N_("Unit")), ("lot_count", N_("Lots")),
@@ -82,7 +92,8 @@ def lot_table(*, session: Session, actor: User, filters: queries.LotFilter, fmt:
     query = (queries.lots(session=session, actor=actor, filters=filters)
              .with_only_columns(Lot.lot_code, Lot.material_id, Lot.facility_id, Lot.enterprise_id, Lot.on_hand,
                                 Lot.quantity_received, Lot.production_date, Lot.expiry_date, Lot.received_on,
-                                Lot.quality_grade, Lot.inspection_result, Lot.status)
+                                Lot.quality_grade, Lot.inspection_result, Lot.status,
+                                *(getattr(Lot, key) for key, _ in CERTIFICATE_COLUMNS))
              .order_by(Lot.expiry_date, Lot.id)
              .execution_options(yield_per=batch))
     materials = {id_: (code, (name_en or name_zh) if language == "en" else name_zh) for id_, code, name_zh, name_en

@@ -34,12 +34,7 @@ TEMPLATE_COLUMNS = (("material", exports.N_("Material code")), ("facility", expo
                     ("production_date", exports.N_("Production date")), ("expiry_date", exports.N_("Expiry date")),
                     ("received_on", exports.N_("Received on")), ("quality_grade", exports.N_("Quality grade")),
                     ("inspection_result", exports.N_("Inspection result")), ("note", exports.N_("Note")),
-                    ("origin", exports.N_("Origin")), ("trace_certificate", exports.N_("Traceability voucher no.")),
-                    ("quarantine_certificate", exports.N_("Quarantine certificate no.")),
-                    ("imported", exports.N_("Imported goods")),
-                    ("customs_declaration", exports.N_("Customs declaration no.")),
-                    ("entry_inspection_certificate", exports.N_("Entry inspection and quarantine certificate no.")),
-                    ("disinfection_certificate", exports.N_("Nucleic-acid test / disinfection certificate no.")))
+                    *exports.CERTIFICATE_COLUMNS)
 #: columns of the lot export that a receipt does not take: read and ignored, so an export re-imports
 EXPORT_ONLY_COLUMNS = tuple(key for key, _ in exports.LOT_COLUMNS if key not in RECEIPT_COLUMNS)
 TEXT_LIMITS = {"lot_code": Lot.__table__.c.lot_code.type.length,

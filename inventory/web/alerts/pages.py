@@ -18,7 +18,7 @@ from inventory.db import get_session
 from inventory.models import Alert
 from inventory.services import paging
 from inventory.services.alerts import actions, deliveries, queries, silences
-from inventory.services.alerts.registry import SUBJECT_PAGES
+from inventory.services.alerts.registry import SUBJECT_LABELS, SUBJECT_NAMES, SUBJECT_PAGES, SUBJECT_PAYLOAD_PAGES
 from inventory.services.stock.names import user_names
 from inventory.services.workflows.registry import FLOWS
 from inventory.web.alerts import deliveries as delivery_pages
@@ -58,13 +58,18 @@ def subject_link(alert: Alert) -> str | None:
     if alert.subject_type in SUBJECT_PAGES:
         endpoint, arg = SUBJECT_PAGES[alert.subject_type]
         return url_for(endpoint, **{arg: alert.subject_id})
+    if alert.subject_type in SUBJECT_PAYLOAD_PAGES:
+        endpoint, arg, member = SUBJECT_PAYLOAD_PAGES[alert.subject_type]
+        named = (alert.payload or {}).get(member)
+        return url_for(endpoint, **{arg: named}) if named else None
     lot_id = (alert.payload or {}).get("lot_id")
     return url_for("stock.lot_page", lot_id=lot_id) if lot_id else None
 
 
 def _render(template: str, **context):
-    subjects = {name: flow.label for name, flow in FLOWS.items()}
+    subjects = {**SUBJECT_LABELS, **{name: flow.label for name, flow in FLOWS.items()}}
     return render_template(template, kinds=queries.kinds(), subject_link=subject_link, subjects=subjects,
+                           subject_names=SUBJECT_NAMES,
                            AlertSeverity=AlertSeverity,
                            AlertState=AlertState, system_notes=SYSTEM_NOTES, **context)
 

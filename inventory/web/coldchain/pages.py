@@ -18,6 +18,12 @@ from inventory.services.stock.names import user_names
 bp = Blueprint("coldchain", __name__, url_prefix="/coldchain")
 
 
+@bp.app_context_processor
+def _coldchain_helpers() -> dict:
+    """How a rule code reads, on the cold-chain pages and the lot page's excursion holds alike."""
+    return {"rule_label": rules.rule_label}
+
+
 @bp.get("/")
 @login_required
 def index():
@@ -47,7 +53,8 @@ def facility(code: str):
     return render_template("coldchain/facility.html", facility=found, chart=drawn, rules=in_force,
                            positions=charts.positions(session, found), stock=charts.stock(session, current_user, found),
                            checks=checks.recent_checks(session, found.id),
-                           storage_class=storage_class, ranges=list(charts.RANGES), width=charts.WIDTH,
+                           storage_class=storage_class, ranges=list(charts.RANGES), range_labels=charts.RANGE_LABELS,
+                           width=charts.WIDTH,
                            height=charts.HEIGHT, pad=charts.PAD, StorageClass=StorageClass,
                            ReadingMetric=ReadingMetric, RuleComparison=RuleComparison, RuleMode=RuleMode,
                            LotStatus=LotStatus, can_upload=can_upload,

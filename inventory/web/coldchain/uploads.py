@@ -80,6 +80,7 @@ def show(job_id: int):
     session = get_session()
     job = imports.visible_job(session, current_user, job_id, kind=ImportKind.readings)
     return render_template("coldchain/upload_job.html", job=job, progress=progress(job),
+                           column_labels=reading_imports.COLUMN_LABELS,
                            facility=session.get(Facility, job.facility_id))
 
 
