@@ -28,6 +28,8 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("coldchain_rule", "set"): frozenset({Role.admin, Role.bureau_officer, Role.bureau_approver}),
     ("excursion", "acknowledge"): frozenset({Role.admin, Role.bureau_officer, Role.bureau_approver, Role.inspector}),
     ("daily_check", "record"): ENTERPRISE_ROLES,
+    # lifting an excursion's quality hold, with the result: the responsible bureau's inspector only
+    ("excursion_hold", "release"): frozenset({Role.inspector}),
 }
 
 

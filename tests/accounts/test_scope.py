@@ -21,7 +21,7 @@ for _username, _org in ORG_OF.items():
 
 CITY_WIDE = {"admin", "coordinator", "finance", "gov", "viewer"}  # admin role or coordinator/government organisation
 BUREAU_USERS = {"officer", "approver", "emofficer", "emapprover", "health", "inspector", "bizofficer", "bizapprover",
-                "indapprover", "waterapprover", "healthapprover", "coopapprover"}
+                "bizinspector", "indapprover", "waterapprover", "healthapprover", "coopapprover"}
 
 
 def expected_orgs(username: str) -> set[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from inventory.services.coldchain import ingest
 from tests.coldchain.helpers import T0, detect, excursions, feed, sensor, watch_as
 
 
@@ -121,3 +122,27 @@ def test_silence_breaks_a_consecutive_run(ctx, db):
     feed(db, probe, 300 + 180, [9.0] * 300)            # three hours without a reading, then above again
     detect(db)
     assert excursions(db, "medical_high") == []
+
+
+def _reading(db, probe, seconds: int, celsius: str) -> None:
+    ingest.store(db, [(probe.id, T0 + timedelta(seconds=seconds), Decimal(celsius), None, None, None)])
+    db.commit()
+
+
+def test_a_quiet_spell_up_to_the_sensors_silent_limit_does_not_end_an_excursion(ctx, db):
+    """The silent limit is the sensor's own (3 × 120 s = 360 s here): a gap of exactly that keeps the excursion
+    going, one second more ends the run (nothing is known past it); another sensor's longer interval in the
+    same facility does not stretch it."""
+    probe = sensor(db, facility_code="CS-01", interval=120)
+    sensor(db, "S2", facility_code="CS-01", interval=3600)            # reports rarely: a limit of 3 h
+    for minute in range(0, 62, 2):
+        _reading(db, probe, minute * 60, "-16")
+    detect(db)
+    _reading(db, probe, 60 * 60 + 360, "-16")                          # quiet for exactly the limit
+    detect(db)
+    [found] = excursions(db, "frozen_high")
+    assert found.ongoing and found.ended_at == T0 + timedelta(seconds=60 * 60 + 360)
+    _reading(db, probe, 60 * 60 + 360 + 361, "-16")                    # quiet one second longer
+    detect(db)
+    [found] = excursions(db, "frozen_high")
+    assert not found.ongoing and found.ended_at == T0 + timedelta(seconds=60 * 60 + 360)

@@ -6,7 +6,8 @@ with window functions, never a Python loop over readings.
    excursion still reaching that far (so late readings extend it from its true start).
 2. Their effective rules go into a temporary table; one query flags each reading in or out of range per rule and
    numbers the islands: ``consecutive`` — runs of out-of-range readings of one sensor, broken by a reading in range
-   or by silence longer than the silent limit; ``cumulative`` — out-of-range readings less than the rule's window
+   or by silence longer than that sensor's silent limit (``COLDCHAIN_SILENT_FACTOR`` × its interval, the
+   ``sensor_silent`` alert's; a shorter quiet spell does not end an excursion); ``cumulative`` — out-of-range readings less than the rule's window
    apart. Islands long enough (span, or count × expected interval) are merged across a facility's sensors where
    they overlap, again as islands over (start, running maximum end).
 3. The few resulting excursions are reconciled with the stored ones: an overlapping stored excursion of the same
@@ -36,13 +37,13 @@ RUN = Table("coldchain_rule_run", MetaData(),
             Column("rule_no", Integer), Column("facility_id", Integer), Column("rule_code", String(32)),
             Column("comparison", String(16)), Column("mode", String(16)), Column("cmp", Integer),
             Column("humidity", Integer), Column("cumulative", Integer), Column("threshold", Numeric(6, 2)),
-            Column("min_seconds", Integer), Column("window_seconds", Integer), Column("gap_seconds", Float),
+            Column("min_seconds", Integer), Column("window_seconds", Integer), Column("silent_factor", Float),
             Column("scan_from", UTCDateTime))
 
 _CREATE_RUN = ("CREATE TEMPORARY TABLE IF NOT EXISTS coldchain_rule_run (rule_no integer, facility_id integer, "
                "rule_code varchar(32), comparison varchar(16), mode varchar(16), cmp integer, humidity integer, "
                "cumulative integer, threshold numeric(6,2), min_seconds integer, window_seconds integer, "
-               "gap_seconds float, scan_from {ts})")
+               "silent_factor float, scan_from {ts})")
 #: the comparison as the pass tests it: 1 >, 2 ≥, 3 <, 4 ≤
 CMP = {RuleComparison.above: 1, RuleComparison.at_or_above: 2, RuleComparison.below: 3, RuleComparison.at_or_below: 4}
 
@@ -53,7 +54,8 @@ CMP = {RuleComparison.above: 1, RuleComparison.at_or_above: 2, RuleComparison.be
 PASS = """
 WITH r0 AS (
     SELECT rd.sensor_id, ru.rule_no, rd.at, {t} AS t, s.interval_seconds AS interval_s, ru.cmp, ru.threshold,
-           ru.cumulative, ru.min_seconds, ru.window_seconds, ru.gap_seconds,
+           ru.cumulative, ru.min_seconds, ru.window_seconds,
+           s.interval_seconds * ru.silent_factor AS gap_seconds,
            CASE WHEN ru.humidity = 1 THEN rd.humidity ELSE rd.celsius END AS v
     FROM coldchain_rule_run ru
     JOIN sensor s ON s.facility_id = ru.facility_id
@@ -204,7 +206,7 @@ def _plans(session: Session, pending: dict[int, datetime]) -> tuple[list[dict], 
                           "humidity": int(rule.metric == ReadingMetric.humidity),
                           "cumulative": int(rule.mode == RuleMode.cumulative), "threshold": rule.threshold,
                           "min_seconds": rule.minutes * 60, "window_seconds": rule.window_minutes * 60,
-                          "gap_seconds": gap, "scan_from": scan_from})
+                          "silent_factor": factor, "scan_from": scan_from})
     return plans, meta
 
 

@@ -1,6 +1,7 @@
 """Quality holds from excursions (docs/coldchain.md, holds): an excursion, once found, puts the available lots
 with stock in its facility whose material is of the violated storage class on ``quality_hold`` — once per
-excursion, in one conditional UPDATE, each lot with a ``lot.hold`` audit event (no actor: the system) and an
+excursion, in one conditional UPDATE, and, while the excursion is ongoing, every lot that arrives there or becomes
+available (never one this excursion held before), each lot with a ``lot.hold`` audit event (no actor: the system) and an
 ``excursion_hold`` row, so the lot page names the excursion and, once released, the result (``lot_hold``).
 
 The hold is placed in the name of the bureau responsible for the material (``held_by_org_id``), so under the
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
 from inventory import scope
@@ -23,34 +24,75 @@ from inventory.services.audit import trail
 
 
 def hold_for_excursions(session: Session) -> int:
-    """Hold the lots of every excursion not yet acted on; returns how many lots were held."""
-    now, lots, total = utcnow(), Lot.__table__, 0
+    """The scan's part: hold the lots of every excursion not yet acted on, and of every one still ongoing (a lot
+    that became available there since, e.g. an inspection hold lifted); returns how many lots were held."""
     pending = session.execute(select(Excursion.id, Excursion.facility_id, Excursion.storage_class,
-                                     Excursion.rule_code).where(Excursion.held_at.is_(None))).all()
-    for excursion_id, facility_id, storage_class, rule_code in pending:
-        bureau = select(Material.bureau_id).where(Material.id == lots.c.material_id).scalar_subquery()
-        of_class = select(Material.id).where(Material.storage_class == storage_class)
-        changed = session.connection().execute(
-            lots.update().where(lots.c.facility_id == facility_id, lots.c.status == LotStatus.available,
-                                lots.c.on_hand > 0, lots.c.material_id.in_(of_class))
-            .values(status=LotStatus.quality_hold.value, held_by_org_id=bureau)
-            .returning(lots.c.id, lots.c.enterprise_id, lots.c.held_by_org_id)).all()
-        if changed:
-            session.connection().execute(ExcursionHold.__table__.insert(), [
-                dict(excursion_id=excursion_id, lot_id=lot_id, held_at=now) for lot_id, _, _ in changed])
-            info = trail.current_request.get()
-            session.connection().execute(AuditEvent.__table__.insert(), [dict(
-                at=now, actor_id=None, org_id=enterprise_id, action="lot.hold", entity="lot", entity_id=str(lot_id),
-                before={"status": LotStatus.available.value},
-                after={"status": LotStatus.quality_hold.value, "held_by": held_by, "excursion": excursion_id,
-                       "reason": f"temperature excursion {rule_code}"},
-                request_id=info.request_id, ip=info.ip) for lot_id, enterprise_id, held_by in changed])
-        session.execute(Excursion.__table__.update().where(Excursion.id == excursion_id,
-                                                           Excursion.held_at.is_(None))
-                        .values(held_at=now, held_lots=len(changed)))
-        total += len(changed)
-    return total
+                                     Excursion.rule_code)
+                              .where(or_(Excursion.held_at.is_(None), Excursion.ongoing.is_(True)))
+                              .order_by(Excursion.id)).all()
+    return sum(_hold(session, *row) for row in pending)
 
+
+def hold_arrivals(session: Session, lot_ids: list[int]) -> int:
+    """Every way a lot enters a facility (receipt, import, transfer in, rotation in, recovery) calls this in its
+    own transaction: a lot arriving while an excursion of its material's class is ongoing there is held at once,
+    by the same rule as the scan's (``_hold``)."""
+    if not lot_ids:
+        return 0
+    lots = Lot.__table__
+    ongoing = session.execute(
+        select(Excursion.id, Excursion.facility_id, Excursion.storage_class, Excursion.rule_code).distinct()
+        .join(lots, lots.c.facility_id == Excursion.facility_id)
+        .join(Material, and_(Material.id == lots.c.material_id, Material.storage_class == Excursion.storage_class))
+        .where(lots.c.id.in_(lot_ids), Excursion.ongoing.is_(True), Excursion.held_at.is_not(None))
+        .order_by(Excursion.id)).all()
+    return sum(_hold(session, *row, lot_ids=lot_ids) for row in ongoing)
+
+
+def _hold(session: Session, excursion_id: int, facility_id: int, storage_class: str, rule_code: str, *,
+          lot_ids: list[int] | None = None) -> int:
+    """The one rule: the available lots with stock in the excursion's facility whose material is of the violated
+    class go on ``quality_hold`` in the name of the material's bureau, by one conditional UPDATE — but never a lot
+    this excursion held before (one an inspector released from it stays released); returns how many."""
+    now, lots = utcnow(), Lot.__table__
+    bureau = select(Material.bureau_id).where(Material.id == lots.c.material_id).scalar_subquery()
+    of_class = select(Material.id).where(Material.storage_class == storage_class)
+    held_before = select(ExcursionHold.lot_id).where(ExcursionHold.excursion_id == excursion_id)
+    where = [lots.c.facility_id == facility_id, lots.c.status == LotStatus.available, lots.c.on_hand > 0,
+             lots.c.material_id.in_(of_class), lots.c.id.not_in(held_before)]
+    if lot_ids is not None:
+        where.append(lots.c.id.in_(lot_ids))
+    changed = session.connection().execute(
+        lots.update().where(*where).values(status=LotStatus.quality_hold.value, held_by_org_id=bureau)
+        .returning(lots.c.id, lots.c.enterprise_id, lots.c.held_by_org_id)).all()
+    if changed:
+        session.connection().execute(ExcursionHold.__table__.insert(), [
+            dict(excursion_id=excursion_id, lot_id=lot_id, held_at=now) for lot_id, _, _ in changed])
+        info = trail.current_request.get()
+        session.connection().execute(AuditEvent.__table__.insert(), [dict(
+            at=now, actor_id=None, org_id=enterprise_id, action="lot.hold", entity="lot", entity_id=str(lot_id),
+            before={"status": LotStatus.available.value},
+            after={"status": LotStatus.quality_hold.value, "held_by": held_by, "excursion": excursion_id,
+                   "reason": f"temperature excursion {rule_code}"},
+            request_id=info.request_id, ip=info.ip) for lot_id, enterprise_id, held_by in changed])
+        for lot_id, _, _ in changed:       # a lot loaded in the session reads its new status
+            loaded = session.identity_map.get(session.identity_key(Lot, lot_id))
+            if loaded is not None:
+                session.expire(loaded, ["status", "held_by_org_id"])
+    excursions = Excursion.__table__
+    acted = excursions.update().where(excursions.c.id == excursion_id)
+    if not changed:
+        acted = acted.where(excursions.c.held_at.is_(None))
+    session.execute(acted.values(held_at=func.coalesce(excursions.c.held_at, now),
+                                 held_lots=excursions.c.held_lots + len(changed)))
+    return len(changed)
+
+
+def current_excursion_hold(session: Session, lot_id: int) -> LotHold | None:
+    """The excursion hold the lot is under now (placed and not lifted since), else None: lifting it is an
+    inspector's act (``set_hold``)."""
+    found = lot_hold(session, lot_id)
+    return found if found is not None and found.released_at is None else None
 
 
 @dataclass(frozen=True)

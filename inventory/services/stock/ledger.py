@@ -172,14 +172,21 @@ def post_opening_receipts(*, session: Session, actor: User | None, receipts: lis
     _audit_rows(connection, [{**row, "id": movement_id} for row, movement_id in zip(rows, ids)], enterprise, actor_id)
 
 
-def _explain_refusal(session: Session, lot_id: int, kind: str, amount: Decimal, today: date | None) -> None:
-    lot = session.exec(select(Lot).where(Lot.id == lot_id).execution_options(populate_existing=True)).first()
-    if lot is None:
-        raise NotFound(_l("lot not found"))
+def require_available(lot: Lot, kind: str) -> None:
+    """409 ``lot_not_available`` when the movement takes stock out for use and the lot is held, quarantined or
+    otherwise not available: the ledger's refusal, also asked early by requests that would end in such a movement
+    (a transfer request), so they are refused with the same answer and nothing written."""
     if kind in MovementKind.needs_available() and lot.status not in LotStatus.automatic():
         raise Conflict(_l("the lot is %(status)s and cannot be taken out by %(kind)s",
                           status=LotStatus.label_of(lot.status), kind=MovementKind.label_of(kind)),
                        code="lot_not_available")
+
+
+def _explain_refusal(session: Session, lot_id: int, kind: str, amount: Decimal, today: date | None) -> None:
+    lot = session.exec(select(Lot).where(Lot.id == lot_id).execution_options(populate_existing=True)).first()
+    if lot is None:
+        raise NotFound(_l("lot not found"))
+    require_available(lot, kind)
     if lot.on_hand + amount >= LARGEST:
         raise Conflict(_l("the lot would hold more than the ledger can record"), code="too_large")
     if kind in MovementKind.needs_available() and lot.expiry_date < (today or business_today()):

@@ -19,7 +19,7 @@ from inventory.core.quantities import quantity_text
 from inventory.db import lock_row
 from inventory.models import Adjustment, Facility, Lot, Material, Movement, Organisation, User
 from inventory.services.audit import trail
-from inventory.services.coldchain import traceability
+from inventory.services.coldchain import holds as excursion_holds, traceability
 from inventory.services.stock import catalogue
 from inventory.services.inspections import qualification
 from inventory.services.stock import holds, ledger
@@ -250,6 +250,7 @@ def receive_lot(*, session: Session, actor: User, receipt: Receipt, today: date 
     ledger.post_movement(session=session, lot_id=lot.id, kind=kind, amount=amount, actor=actor,
                          ref_type=ref_type, ref_id=ref_id if ref_id is not None else lot.id, note=receipt.note)
     _hold_uninspected(session, {lot.id: inspection_result(receipt.inspection_result)})
+    excursion_holds.hold_arrivals(session, [lot.id])
     trail.record(session, actor=actor, action="lot.receive", entity="lot", entity_id=lot.id, org_id=lot.enterprise_id,
                  after={"lot_code": lot.lot_code, "material": material.code, "facility": facility.code,
                         "quantity": str(amount), "expiry_date": expiry.isoformat(),
@@ -291,6 +292,7 @@ def receive_lots(*, session: Session, actor: User, receipts: list[Receipt], look
     lookups.lot_codes = (lookups.lot_codes or set()) | codes
     _hold_uninspected(session, {lot_id: inspection_result(receipt.inspection_result)
                                 for lot_id, receipt in zip(ids, receipts)})
+    excursion_holds.hold_arrivals(session, ids)
     for lot_id, row, receipt in zip(ids, rows, receipts):
         trail.record(session, actor=actor, action="lot.receive", entity="lot", entity_id=lot_id,
                      org_id=row["enterprise_id"], after={"lot_code": row["lot_code"],
@@ -422,6 +424,8 @@ def set_hold(*, session: Session, actor: User, lot_id: int, status: str, reason:
         if before not in LotStatus.holds():
             raise Conflict(_l("the lot is %(status)s, not on hold", status=LotStatus.label_of(before)),
                            code="illegal_transition")
+        if excursion_holds.current_excursion_hold(session, lot.id) is not None:
+            scope.require(actor, "release", "excursion_hold")     # the bureau's inspector (docs/coldchain.md)
         status, held_by = (LotStatus.available if lot.on_hand > 0 else LotStatus.depleted), None
     elif before not in LotStatus.automatic() | LotStatus.holds():
         raise Conflict(_l("a %(status)s lot cannot be put on hold", status=LotStatus.label_of(before)),

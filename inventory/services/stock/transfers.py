@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from inventory import scope
 from inventory.models import Facility, Lot, Material, Transfer, User
 from inventory.services.audit import trail
-from inventory.services.coldchain import traceability
+from inventory.services.coldchain import holds as excursion_holds, traceability
 from inventory.services.plans import storage_places
 from inventory.services.stock import holds, ledger
 from inventory.services.workflows import engine
@@ -29,6 +29,7 @@ def request_transfer(*, session: Session, actor: User, lot_id: int, to_facility:
                      reason: str = "") -> Transfer:
     lot = scope.visible_lot(session, actor, lot_id)
     scope.require_enterprise_action(session, actor, "request", "transfer", lot.enterprise_id)
+    ledger.require_available(lot, "transfer_out")     # a held lot: refused now, not only at approval
     target = _own_facility(session, lot, to_facility)
     if target.id == lot.facility_id:
         raise Invalid.field("to_facility", _l("the lot is already there"))
@@ -98,6 +99,7 @@ def _execute(session: Session, actor: User, transfer: Transfer, _note: str = "")
     session.flush()
     ledger.post_movement(session=session, lot_id=moved.id, kind="transfer_in", amount=transfer.quantity,
                          actor=actor, ref_type="transfer", ref_id=transfer.id)
+    excursion_holds.hold_arrivals(session, [moved.id])
     transfer.to_lot_id = moved.id
     session.add(transfer)
     session.flush()

@@ -59,6 +59,8 @@ USERS = [
     # every responsible bureau co-signs the catalogue and the annual plan; contracts need both parties' signers
     ("bizofficer", "BUR-COMMERCE", "bureau_officer", "商务局科员 马超"),
     ("bizapprover", "BUR-COMMERCE", "bureau_approver", "商务局处长 田甜"),
+    # releases the cold-chain lots (meat, eggs, frozen food) an excursion held (docs/coldchain.md, holds)
+    ("bizinspector", "BUR-COMMERCE", "inspector", "商务局检查员 许静"),
     ("indapprover", "BUR-INDUSTRY", "bureau_approver", "工信局处长 罗斌"),
     ("waterapprover", "BUR-WATER", "bureau_approver", "水利局处长 梁涛"),
     ("healthapprover", "BUR-HEALTH", "bureau_approver", "卫健委处长 宋佳"),
