@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask import request
 from flask_babel import lazy_gettext as _l
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from inventory.api.auth import current_user
 from inventory.api.blueprint import bp
@@ -21,7 +21,7 @@ TAGS = ["calendar"]
 
 class CalendarRulingIn(StrictBody):
     day: dt.date
-    working: bool
+    working: StrictBool
     note: str = Field(default="", max_length=255)
 
 
@@ -32,7 +32,7 @@ class CalendarRulingOut(Out):
 
 
 class CalendarYearIn(StrictBody):
-    year: int = Field(ge=2000, le=2099)
+    year: StrictInt = Field(ge=2000, le=2099)
     holidays: list[dt.date] = Field(default=[], max_length=366, description="days off that would be working")
     workdays: list[dt.date] = Field(default=[], max_length=366, description="adjusted working weekends (调休)")
     source: str = Field(default="", max_length=255, description="the State Council notice")

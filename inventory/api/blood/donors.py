@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Annotated
 
 from flask import request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from inventory.api.auth import current_user
 from inventory.api.blueprint import bp
@@ -32,7 +32,7 @@ class DonorIn(StrictBody):
     district: str = Field(min_length=1, max_length=32, description="district code (echelon 1 or 2)")
     group: BloodGroup
     rh: Rh
-    group_donor: bool = Field(description="recruited through a unit (团体)")
+    group_donor: StrictBool = Field(description="recruited through a unit (团体)")
     confirmed_on: dt.date | None = Field(default=None, description="last confirmed; default today")
 
 
@@ -99,7 +99,7 @@ class ComplianceOut(BaseModel):
 
 
 class FilingIn(StrictBody):
-    year: int = Field(ge=2000, le=9999)
+    year: StrictInt = Field(ge=2000, le=9999)
     filed_on: dt.date
     reference: str = Field(min_length=1, max_length=donors.REFERENCE_MAX)
     note: str = Field(default="", max_length=donors.NOTE_MAX)
@@ -119,8 +119,8 @@ class PointIn(StrictBody):
     name: str = Field(min_length=1, max_length=collection_points.NAME_MAX)
     address: str = Field(min_length=1, max_length=collection_points.ADDRESS_MAX)
     district: str = Field(min_length=1, max_length=32)
-    capacity: int = Field(ge=1, le=collection_points.CAPACITY_MAX, description="donors a day")
-    active: bool = True
+    capacity: StrictInt = Field(ge=1, le=collection_points.CAPACITY_MAX, description="donors a day")
+    active: StrictBool = True
 
 
 class PointQuery(PageQuery):
@@ -139,7 +139,7 @@ class PointOut(Out):
 
 class DrillIn(StrictBody):
     held_on: dt.date
-    participants: int = Field(ge=0, le=drills.PARTICIPANTS_MAX)
+    participants: StrictInt = Field(ge=0, le=drills.PARTICIPANTS_MAX)
     notes: str = Field(default="", max_length=drills.NOTES_MAX)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from flask import request
 from flask_babel import lazy_gettext as _l
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from inventory import scope
 from inventory.api.auth import current_user
@@ -48,7 +48,7 @@ class BloodReportIn(StrictBody):
     date: dt.date = Field(description="the business day reported; not after today")
     lines: list[BloodLineIn] = Field(min_length=1, max_length=100,
                                       description="one per group, Rh and component; a combination left out is zero")
-    replace: bool = Field(default=False, description="a correction: replaces the day's report (else 409)")
+    replace: StrictBool = Field(default=False, description="a correction: replaces the day's report (else 409)")
     note: str = Field(default="", max_length=500)
 
 
@@ -214,7 +214,7 @@ def blood_status():
 class BloodImportIn(StrictBody):
     csv: str = Field(min_length=1, max_length=900_000, description="header `date,group,rh,component,on_hand,"
                                                                    "collected,issued`, then one line per row")
-    replace: bool = Field(default=False, description="correct days already filed (else each is a row error)")
+    replace: StrictBool = Field(default=False, description="correct days already filed (else each is a row error)")
 
 
 class BloodImportOut(BaseModel):

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from flask import request
-from pydantic import BaseModel, Field, StrictBool, WithJsonSchema
+from pydantic import BaseModel, Field, StrictBool, StrictInt, WithJsonSchema
 
 from inventory import scope
 from inventory.api.auth import current_user
@@ -64,7 +64,7 @@ class IngestOut(BaseModel):
 class SensorIn(StrictBody):
     code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
     position: str = Field(default="", max_length=128)
-    interval_seconds: int = Field(default=60, ge=1, le=86_400, description="how often it reports")
+    interval_seconds: StrictInt = Field(default=60, ge=1, le=86_400, description="how often it reports")
 
 
 class SensorOut(Out):
@@ -99,9 +99,9 @@ class RuleIn(StrictBody):
     metric: ReadingMetric = ReadingMetric.celsius
     comparison: RuleComparison
     threshold: float = Field(ge=-100, le=100)
-    minutes: int = Field(ge=0, le=44_640)
+    minutes: StrictInt = Field(ge=0, le=44_640)
     mode: RuleMode = RuleMode.consecutive
-    window_minutes: int = Field(default=0, ge=0, le=44_640)
+    window_minutes: StrictInt = Field(default=0, ge=0, le=44_640)
     active: StrictBool = True
     note: str = Field(default="", max_length=500)
 

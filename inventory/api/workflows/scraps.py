@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from flask import Response, request
 from flask_babel import lazy_gettext as _l
-from pydantic import BaseModel, Field, WithJsonSchema, model_validator
+from pydantic import BaseModel, Field, StrictInt, WithJsonSchema, model_validator
 
 from inventory.api.auth import current_user
 from inventory.api.blueprint import bp
@@ -143,7 +143,7 @@ class EvidenceUpload(BaseModel):
 
 class ScrapRuleIn(StrictBody):
     material: str = Field(min_length=1, max_length=32, description="material code of the caller's bureau")
-    age_days: int = Field(ge=1, le=36500, description="days from production or receipt after which a lot may be "
+    age_days: StrictInt = Field(ge=1, le=36500, description="days from production or receipt after which a lot may be "
                                                       "scrapped")
     counted_from: ScrapAgeBasis = ScrapAgeBasis.production
     conditions: str = Field(default="", max_length=500)
